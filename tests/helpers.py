@@ -1,0 +1,57 @@
+"""Shared helpers for the project's own tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+import textwrap
+from pathlib import Path
+
+from checker import catalog, runner
+from checker.verdict import Verdict
+
+REPO = Path(__file__).resolve().parents[1]
+EXERCISES = REPO / "exercises"
+SOLUTIONS = REPO / "solutions"
+CATALOG = catalog.load(EXERCISES / "info.toml")
+_counter = itertools.count()
+
+
+def load_module(path: Path):
+    """Import a Python file as a fresh module (a solution or a stub)."""
+    name = f"dlx_test_module_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def solution(name: str):
+    """The reference solution module of the catalog exercise `name`."""
+    return load_module(SOLUTIONS / CATALOG.get(name).file)
+
+
+def run_engine(name: str, target: Path) -> Verdict:
+    """Run the hidden checks of exercise `name` against `target` through the real engine."""
+    exercise = CATALOG.get(name)
+    return runner.run_exercise(name, Path(target), runner.check_file(exercise.check_path), exercise.timeout)
+
+
+def run_source(name: str, source: str, tmp_path: Path) -> Verdict:
+    """Write `source` (dedented) to a file and run exercise `name`'s checks on it."""
+    target = tmp_path / Path(CATALOG.get(name).file).name
+    target.write_text(textwrap.dedent(source), encoding="utf-8")
+    return run_engine(name, target)
+
+
+def mutate(name: str, tmp_path: Path, old: str, new: str) -> Verdict:
+    """Run exercise `name`'s checks on its reference solution with `old` replaced by `new`.
+
+    The replacement must happen (so a renamed solution line cannot silently make
+    a mutant test vacuous).
+    """
+    text = (SOLUTIONS / CATALOG.get(name).file).read_text(encoding="utf-8")
+    assert old in text, f"mutation anchor {old!r} not found in the solution of {name}"
+    return run_source(name, text.replace(old, new, 1), tmp_path)
