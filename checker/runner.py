@@ -9,6 +9,7 @@ malformed record is a failure, and an exit code alone never means a pass.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from checker import verdict as V
@@ -27,6 +29,13 @@ from checker.verdict import CheckResult, Verdict
 OUTPUT_CAP = 16 * 1024  # bytes of learner output kept for the screen
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 _POSIX = os.name == "posix"
+_LIVE: "weakref.WeakSet[CheckProcess]" = weakref.WeakSet()
+
+
+def kill_all() -> None:
+    """Kill every check process still alive (on quit, Ctrl-C, or exit): none outlives dlx."""
+    for process in list(_LIVE):
+        process.kill()
 
 
 def check_file(check: str) -> Path:
@@ -66,6 +75,7 @@ class CheckProcess:
     """
 
     def __init__(self, preload: tuple[str, ...] = ()):
+        self.preload = tuple(preload)
         env = dict(os.environ)
         env["DLX_PRELOAD"] = ",".join(preload)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -86,10 +96,12 @@ class CheckProcess:
         self._reader.start()
         self._cancelled = threading.Event()
         self._used = False
+        _LIVE.add(self)
 
     # ------------------------------------------------------------------ control
     def kill(self) -> None:
         """Kill the worker and everything it started (its whole process group)."""
+        _LIVE.discard(self)
         if _POSIX:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -243,6 +255,9 @@ def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float
         return Verdict(exercise, V.NOT_STARTED, checks, message=first.message, line=first.line)
     first = failures[0]
     return Verdict(exercise, V.FAILED, checks, message=first.message, line=first.line)
+
+
+atexit.register(kill_all)
 
 
 def run_exercise(exercise: str, target: Path, check: Path, timeout: float, preload: tuple[str, ...] = ()) -> Verdict:

@@ -1,0 +1,246 @@
+"""Hidden checks for exercise 02 (normal_equation).
+
+The expected weights come from np.linalg.lstsq, computed here independently of
+the learner's code: on X itself for plain least squares, and on the augmented
+system [X; √l2·I] w ≈ [y; 0] for ridge (its least-squares solution is the ridge
+solution).  A spy on np.linalg.inv / pinv checks that the learner solves.
+"""
+
+import sys
+import traceback
+
+import numpy as np
+import pytest
+
+from checker.testing import assert_array, assert_close, assert_true, call_unchanged, fail, fmt, rng
+
+WHAT = "fit_linear_regression"
+
+
+def _problem(seed, n, d):
+    g = rng(seed)
+    return g.normal(size=(n, d)), g.normal(size=n)
+
+
+def _ridge_oracle(X, y, l2):
+    """Ridge weights as the least-squares solution of the augmented system."""
+    d = X.shape[1]
+    A = np.vstack([X, np.sqrt(l2) * np.eye(d)])
+    b = np.concatenate([y, np.zeros(d)])
+    return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def _learner_line(fn, exc):
+    """`line N: code` of the deepest frame of the learner's file in exc's traceback."""
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    return f"\n(at line {frames[-1].lineno} of your file: {frames[-1].line})" if frames else ""
+
+
+def _fit(ex, X, y, l2=None):
+    """Call the learner's function (inputs guarded) and validate the result's type and shape."""
+    fn = ex.fit_linear_regression
+    kwargs = {} if l2 is None else {"l2": l2}
+    label = f"{WHAT} on X of shape {X.shape}" + ("" if l2 is None else f" with l2={l2}")
+    try:
+        w = call_unchanged(fn, X, y, what=WHAT, names=["X", "y"], **kwargs)
+    except ValueError as exc:  # np.linalg.LinAlgError is a ValueError too
+        n, d = X.shape
+        text = str(exc)
+        if "ingular" in text:
+            why = (
+                "The matrix you solved with is singular (not invertible). XᵀX + l2·I with l2 > 0 never is, "
+                "and XᵀX is not for this X: is l2 ADDED on the diagonal, and is the matrix XᵀX (not X Xᵀ)?"
+            )
+        elif "square" in text:
+            why = (
+                "np.linalg.solve needs a square matrix: solve the D×D system (XᵀX + l2·I) w = Xᵀy, "
+                "not X w = y (X is not square)."
+            )
+        else:
+            why = (
+                "Likely mistake: a missing or misplaced transpose. The normal equations are a D×D system: "
+                "A = X.T @ X has shape (D, D) and b = X.T @ y has shape (D,). X @ X, X @ y or X @ X.T "
+                "do not have those shapes."
+            )
+        fail(
+            f"{WHAT} raised {type(exc).__name__}: {text}{_learner_line(fn, exc)}\n"
+            f"on X of shape {X.shape} (N={n} examples, D={d} features) and y of shape {y.shape}.\n{why}"
+        )
+    return assert_array(w, what=label, shape=(X.shape[1],))
+
+
+def test_least_squares_on_a_tiny_example(ex):
+    """least squares on a 3×2 example you can check by hand"""
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
+    y = np.array([1.0, 2.0, 4.0])
+    # XᵀX = [[3, 3], [3, 5]], Xᵀy = [7, 10]  →  w = [5/6, 3/2]
+    got = _fit(ex, X, y)
+    assert_close(
+        got,
+        [5 / 6, 3 / 2],
+        what=f"{WHAT}(X, y)",
+        inputs={"X": X, "y": y},
+        mistakes={"you returned Xᵀy itself: solve (XᵀX) w = Xᵀy for w.": [7.0, 10.0]},
+    )
+
+
+@pytest.mark.parametrize("n, d", [(4, 3), (6, 5), (30, 4), (50, 1), (9, 2)])
+def test_equals_lstsq(ex, n, d):
+    """with l2=0 the weights equal np.linalg.lstsq for several shapes (N, D)"""
+    X, y = _problem(n * 10 + d, n, d)
+    expected = np.linalg.lstsq(X, y, rcond=None)[0]
+    got = _fit(ex, X, y, l2=0.0) if n == 9 else _fit(ex, X, y)
+    assert_close(
+        got,
+        expected,
+        what=f"{WHAT} on X of shape {X.shape}",
+        inputs={"X": X, "y": y} if n * d <= 12 else None,
+        rtol=1e-6,
+        atol=1e-8,
+    )
+    assert_true(got.dtype == np.float64, f"{WHAT} returned dtype {got.dtype}, expected float64.")
+
+
+def test_ridge_on_a_tiny_example(ex):
+    """ridge (l2=1) on a 3×2 example you can check by hand"""
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    y = np.array([1.0, 2.0, 3.0])
+    # XᵀX + I = [[3, 1], [1, 3]], Xᵀy = [4, 5]  →  w = [7/8, 11/8]
+    got = _fit(ex, X, y, l2=1.0)
+    assert_close(
+        got,
+        [7 / 8, 11 / 8],
+        what=f"{WHAT}(X, y, l2=1.0)",
+        inputs={"X": X, "y": y},
+        mistakes={
+            # XᵀX + 1 everywhere = [[3, 2], [2, 3]]
+            "l2 was added to EVERY entry of XᵀX (`+ l2` or l2 * np.ones((D, D))); "
+            "it belongs on the diagonal only: + l2 * np.eye(D).": [2 / 5, 7 / 5],
+            # plain least squares: [[2, 1], [1, 2]] w = [4, 5]
+            "l2 is ignored: this is the plain least-squares solution. Add l2 * np.eye(D) to XᵀX.": [1.0, 2.0],
+            # [[3, 1], [1, 2]]
+            "the last weight is not penalised. Here the penalty applies to ALL D weights, "
+            "the bias included: add l2 to every diagonal entry.": [3 / 5, 11 / 5],
+            # [[4, 1], [1, 4]]
+            "the penalty is doubled (2·l2 on the diagonal): use (XᵀX + l2·I) w = Xᵀy.": [11 / 15, 16 / 15],
+        },
+    )
+
+
+def test_transposes_in_the_right_places(ex):
+    """Xᵀ where the formula has it (on a square X, where a missing .T still runs)"""
+    g = rng(7)
+    X, y, l2 = g.normal(size=(3, 3)), g.normal(size=3), 0.5
+    eye = np.eye(3)
+    got = _fit(ex, X, y, l2=l2)
+    assert_close(
+        got,
+        _ridge_oracle(X, y, l2),
+        what=f"{WHAT}(X, y, l2={l2}) on a square X",
+        inputs={"X": X, "y": y},
+        mistakes={
+            "the transposes are missing: you solved (X X + l2·I) w = X y. "
+            "The normal equations are (XᵀX + l2·I) w = Xᵀy.": np.linalg.solve(X @ X + l2 * eye, X @ y),
+            "a transpose is missing on the right-hand side: b must be X.T @ y, not X @ y.": np.linalg.solve(
+                X.T @ X + l2 * eye, X @ y
+            ),
+            "the product is X Xᵀ (X @ X.T); the normal equations use XᵀX (X.T @ X), "
+            "a D×D matrix.": np.linalg.solve(X @ X.T + l2 * eye, X.T @ y),
+        },
+    )
+
+
+@pytest.mark.parametrize("n, d, l2", [(6, 3, 0.1), (20, 4, 1.0), (3, 5, 0.5), (40, 2, 10.0)])
+def test_ridge_equals_closed_form(ex, n, d, l2):
+    """ridge weights equal (XᵀX + l2·I)⁻¹Xᵀy, tall and wide X"""
+    X, y = _problem(500 + n * 10 + d, n, d)
+    expected = _ridge_oracle(X, y, l2)
+    got = _fit(ex, X, y, l2=l2)
+    mistakes = {
+        "the penalty is doubled (2·l2 on the diagonal): use (XᵀX + l2·I) w = Xᵀy.": _ridge_oracle(X, y, 2 * l2),
+        "the penalty is scaled by N (l2·N on the diagonal): use (XᵀX + l2·I) w = Xᵀy.": _ridge_oracle(X, y, n * l2),
+    }
+    if n >= d:  # these wrong systems are singular for a wide X
+        mistakes.update({
+            "l2 was added to EVERY entry of XᵀX (`+ l2` or l2 * np.ones((D, D))); "
+            "it belongs on the diagonal only: + l2 * np.eye(D).": np.linalg.solve(X.T @ X + l2 * np.ones((d, d)), X.T @ y),
+            "the last weight is not penalised. Here the penalty applies to ALL D weights, "
+            "the bias included.": np.linalg.solve(X.T @ X + l2 * np.diag([1.0] * (d - 1) + [0.0]), X.T @ y),
+            "l2 is ignored: this is the plain least-squares solution. "
+            "Add l2 * np.eye(D) to XᵀX.": np.linalg.lstsq(X, y, rcond=None)[0],
+        })
+    assert_close(
+        got,
+        expected,
+        what=f"{WHAT} on X of shape {X.shape} with l2={l2}",
+        inputs={"X": X, "y": y} if n * d <= 15 else None,
+        mistakes=mistakes,
+    )
+
+
+def test_ridge_shrinks_the_weights(ex):
+    """a larger l2 gives weights of smaller norm"""
+    X, y = _problem(99, 20, 4)
+    l2s = [0.0, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]
+    norms = [float(np.linalg.norm(_fit(ex, X, y, l2=l2))) for l2 in l2s]
+    table = "\n".join(f"  l2 = {l2:>7}: ‖w‖ = {fmt(nrm)}" for l2, nrm in zip(l2s, norms))
+    assert_true(
+        all(b < a for a, b in zip(norms, norms[1:])),
+        f"{WHAT}: the norm of w must shrink every time l2 grows (on X of shape {X.shape}), but it did not:\n"
+        f"{table}\nThe penalty l2·‖w‖² pulls the weights towards 0: is l2 ADDED to the diagonal of XᵀX?",
+    )
+
+
+def test_solves_does_not_invert(ex):
+    """solves the system with np.linalg.solve, without forming an inverse"""
+    fn = ex.fit_linear_regression
+    originals = {"inv": np.linalg.inv, "pinv": np.linalg.pinv}
+    calls = []
+
+    def spy(name):
+        real = originals[name]
+
+        def recorder(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        return recorder
+
+    spies = {name: spy(name) for name in originals}
+    # Every place the learner can reach inv/pinv from: numpy.linalg, numpy's own
+    # module (matrix_power(A, -1) calls inv there), and the learner's globals
+    # (`from numpy.linalg import inv`).
+    namespaces = [vars(np.linalg)]
+    if "numpy.linalg._linalg" in sys.modules:
+        namespaces.append(vars(sys.modules["numpy.linalg._linalg"]))
+    learner_globals = getattr(fn, "__globals__", None)
+    saved = []
+    for space in namespaces:
+        for name in originals:
+            if space.get(name) is originals[name]:
+                saved.append((space, name, space[name]))
+    if isinstance(learner_globals, dict):
+        for key, value in list(learner_globals.items()):
+            for name, real in originals.items():
+                if value is real:
+                    saved.append((learner_globals, key, value))
+    try:
+        for space, key, value in saved:
+            space[key] = spies["inv" if value is originals["inv"] else "pinv"]
+        X, y = _problem(3, 8, 3)
+        _fit(ex, X, y, l2=0.5)
+        _fit(ex, X, y)
+    finally:
+        for space, key, value in saved:
+            space[key] = value
+    if calls:
+        used = "np.linalg." + calls[0]
+        fail(
+            f"{WHAT} called {used}: it formed an inverse matrix and multiplied by it.\n"
+            "Solve the system instead: w = np.linalg.solve(A, b) with A = XᵀX + l2·I and b = Xᵀy.\n"
+            "Why: solve factorises A once and substitutes back, about 3× less work than inverting and then "
+            "multiplying, and it is more accurate: an explicit inverse amplifies rounding errors when XᵀX "
+            "is ill-conditioned (nearly collinear features), and the normal equations already square the "
+            "condition number of X."
+        )

@@ -1,0 +1,92 @@
+"""Single key presses without Enter, for watch mode.
+
+On a POSIX terminal, stdin is switched to cbreak mode (no line buffering, no
+echo, Ctrl-C still interrupts) and restored on stop.  On Windows, msvcrt reads
+keys directly.  When stdin is not a terminal, keys are read as they come.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Callable
+
+try:
+    import select
+    import termios
+    import tty
+except ImportError:  # pragma: no cover - Windows
+    termios = tty = select = None
+
+
+class KeyReader:
+    """Calls `on_key(char)` for each key pressed, from a background thread."""
+
+    def __init__(self, on_key: Callable[[str | None], None], stream=None):
+        self.on_key = on_key
+        self.stream = stream or sys.stdin
+        self._stop = threading.Event()
+        self._saved_mode = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name="keys")
+
+    def start(self) -> None:
+        if termios is not None and self._isatty():
+            fd = self.stream.fileno()
+            try:
+                self._saved_mode = termios.tcgetattr(fd)
+                tty.setcbreak(fd)
+            except termios.error:
+                self._saved_mode = None
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._saved_mode is not None:
+            try:
+                termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved_mode)
+            except (termios.error, ValueError, OSError):
+                pass
+            self._saved_mode = None
+
+    def _isatty(self) -> bool:
+        try:
+            return self.stream.isatty()
+        except (ValueError, OSError):
+            return False
+
+    def _run(self) -> None:
+        if termios is None:  # pragma: no cover - Windows
+            self._run_windows()
+            return
+        try:
+            fd = self.stream.fileno()
+        except (ValueError, OSError):
+            return
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.2)
+            except (OSError, ValueError):
+                return
+            if not ready:
+                continue
+            try:
+                data = os.read(fd, 32)
+            except OSError:
+                return
+            if not data:
+                self.on_key(None)
+                return
+            for char in data.decode("utf-8", "ignore"):
+                if char.isprintable():
+                    self.on_key(char)
+
+    def _run_windows(self) -> None:  # pragma: no cover - Windows
+        import msvcrt
+        import time
+
+        while not self._stop.is_set():
+            if msvcrt.kbhit():
+                self.on_key(msvcrt.getwch())
+            else:
+                time.sleep(0.05)

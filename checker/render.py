@@ -1,0 +1,194 @@
+"""Every rich renderable dlx shows: verdicts, progress, lists, hints, tables.
+
+All learner-facing text goes through `Text` objects (never markup strings), so
+brackets in numpy arrays and anything the learner printed are shown literally.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from checker import verdict as V
+from checker.catalog import Catalog, Exercise
+from checker.state import Progress
+from checker.verdict import Verdict
+
+STATUS_STYLE = {
+    V.PASSED: ("✓", "green", "passed"),
+    V.FAILED: ("✗", "red", "failing"),
+    V.NOT_STARTED: ("·", "yellow", "not started"),
+    V.SYNTAX_ERROR: ("✗", "red", "syntax error"),
+    V.IMPORT_ERROR: ("✗", "red", "error on import"),
+    V.TIMEOUT: ("⏱", "red", "timed out"),
+    V.CRASHED: ("✗", "red", "crashed"),
+    V.MISSING: ("?", "red", "file missing"),
+    V.CANCELLED: ("·", "dim", "cancelled"),
+    "pending": ("·", "dim", "not checked yet"),
+}
+SHOWN_OUTPUT_LINES = 30
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console that drops colour in a pipe or when NO_COLOR is set."""
+    no_color = bool(os.environ.get("NO_COLOR")) or not (sys.stderr if stderr else sys.stdout).isatty()
+    return Console(stderr=stderr, no_color=no_color, highlight=False, emoji=False, soft_wrap=False)
+
+
+def sanitize(text: str) -> str:
+    """Strip terminal escape sequences and control characters a learner's code printed."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def status_label(status: str) -> Text:
+    mark, style, words = STATUS_STYLE.get(status, ("?", "red", status))
+    return Text(f"{mark} {words}", style=style)
+
+
+def location(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line else path
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def verdict_panel(exercise: Exercise, result: Verdict, path: str, todo_line: int | None, *, show_all: bool = False) -> Panel:
+    """The verdict of one run: what failed, why, and where to look (`path:line`)."""
+    mark, style, words = STATUS_STYLE.get(result.status, ("?", "red", result.status))
+    body = Text()
+    if result.status == V.PASSED:
+        body.append(f"All {result.n_total} checks pass. ", style="green")
+        body.append("Well done!")
+    elif result.status == V.NOT_STARTED:
+        body.append("Not started yet", style="yellow bold")
+        body.append(f" — open {location(path, todo_line or result.line)} and replace the TODOs.\n")
+        body.append(result.message, style="yellow")
+    elif result.status in (V.FAILED,):
+        failure = result.first_failure
+        body.append(f"{result.n_passed} of {result.n_total} checks pass.\n", style="bold")
+        if failure is not None:
+            body.append("First failing check: ", style="bold")
+            body.append(failure.title + "\n", style="bold red")
+            body.append(failure.message)
+            if failure.line:
+                body.append(f"\n→ {location(path, failure.line)}", style="cyan")
+    else:
+        body.append(result.message)
+        if result.line:
+            body.append(f"\n→ {location(path, result.line)}", style="cyan")
+    if show_all and result.status == V.FAILED:
+        others = [c for c in result.checks if not c.passed][1:]
+        if others:
+            body.append("\n\nOther failing checks:", style="bold")
+            for check in others:
+                body.append(f"\n  ✗ {check.title}", style="red")
+    if result.output_bytes:
+        body.append("\n\nYour code printed:\n", style="bold")
+        lines = sanitize(result.output).splitlines()
+        body.append("\n".join(lines[:SHOWN_OUTPUT_LINES]), style="dim")
+        if len(lines) > SHOWN_OUTPUT_LINES or result.output_truncated:
+            body.append(f"\n… ({result.output_bytes:,} bytes in all; the rest is not shown)", style="dim")
+    title = Text.assemble((f"{mark} ", style), (f"{exercise.name}", "bold"), f" — {exercise.title}")
+    subtitle = f"{words} · {result.seconds:.2f} s" if result.seconds else words
+    return Panel(body, title=title, title_align="left", subtitle=subtitle, subtitle_align="right", border_style=style)
+
+
+def running_line(exercise: Exercise) -> Text:
+    return Text(f"⋯ checking {exercise.name} …", style="cyan")
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _bar(done: int, total: int, width: int = 24) -> str:
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def progress_block(catalog: Catalog, progress: Progress, current_week: int | None) -> Table:
+    """One bar for the current week and one for the whole course."""
+    table = Table.grid(padding=(0, 1))
+    rows = []
+    if current_week is not None:
+        week = catalog.in_week(current_week)
+        done = sum(e.name in progress.done for e in week)
+        rows.append((f"Week {current_week}", done, len(week)))
+    total_done = sum(e.name in progress.done for e in catalog.exercises)
+    rows.append(("Course", total_done, len(catalog.exercises)))
+    for label, done, total in rows:
+        table.add_row(Text(label, style="bold"), Text(_bar(done, total), style="green"), Text(f"{done}/{total}"))
+    return table
+
+
+def exercise_table(catalog: Catalog, progress: Progress, paths: dict[str, str], current: str | None) -> Table:
+    """Every exercise by week with its status."""
+    table = Table(title="Exercises", title_justify="left", show_lines=False, expand=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("exercise", no_wrap=True)
+    table.add_column("title")
+    table.add_column("status", no_wrap=True)
+    table.add_column("file", style="dim", overflow="fold")
+    last_week = None
+    for number, exercise in enumerate(catalog.exercises, start=1):
+        if exercise.week != last_week:
+            if last_week is not None:
+                table.add_section()
+            last_week = exercise.week
+            table.add_row("", Text(f"Week {exercise.week}", style="bold"), Text(catalog.weeks.get(exercise.week, ""), style="bold"), "", "")
+        name = Text(exercise.name, style="bold" if exercise.name == current else "")
+        if exercise.name == current:
+            name.append(" ◀", style="cyan")
+        table.add_row(str(number), name, exercise.title, status_label(progress.status_of(exercise.name)), paths[exercise.name])
+    return table
+
+
+def verify_table(rows: list[tuple[Exercise, Verdict]], title: str = "Results") -> Table:
+    """exercise · status · first failing check · time."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("exercise")
+    table.add_column("status")
+    table.add_column("first failing check")
+    table.add_column("time", justify="right")
+    for exercise, result in rows:
+        first = "" if result.passed else result.summary()
+        table.add_row(exercise.name, status_label(result.status), Text(first), f"{result.seconds:.2f} s")
+    return table
+
+
+def hints_panel(exercise: Exercise, shown: int) -> Panel:
+    """The first `shown` hints of an exercise."""
+    body = Text()
+    for number, hint in enumerate(exercise.hints[:shown], start=1):
+        if number > 1:
+            body.append("\n\n")
+        body.append(f"Hint {number}/{len(exercise.hints)}: ", style="bold")
+        body.append(hint)
+    if shown >= len(exercise.hints):
+        body.append("\n\nThat was the last hint.", style="dim")
+    return Panel(body, title=Text(f"hints for {exercise.name}"), title_align="left", border_style="magenta")
+
+
+def keys_line(passed: bool) -> Text:
+    keys = [("n", "next"), ("h", "hint"), ("l", "list"), ("r", "re-run"), ("c", "check all"), ("x", "reset"), ("q", "quit")]
+    text = Text()
+    for key, words in keys:
+        if key == "n" and not passed:
+            continue
+        text.append(f"[{key}]", style="bold cyan")
+        text.append(f" {words}  ")
+    return text
+
+
+def message(text: str, style: str = "") -> Text:
+    return Text(text, style=style)
+
+
+def group(*items: RenderableType | None) -> Group:
+    return Group(*(i for i in items if i is not None))
