@@ -107,7 +107,10 @@ def run(context: _Context, exercise: str | None) -> None:
         process.kill()
         raise
     progress = course.record([(chosen, result)])
-    console.print(render.verdict_panel(chosen, result, course.display(chosen), course.todo_line(chosen), show_all=True))
+    console.print(render.verdict_panel(chosen, result, show_all=True))
+    if not result.passed:
+        line = course.todo_line(chosen) or result.line
+        console.print(render.where_line(course.display(chosen), line), soft_wrap=True)
     if result.passed:
         following = course.next_pending(progress, after=chosen)
         console.print(render.message(f"Next: dlx run {following.name}" if following else "Every exercise passes!", "green"))

@@ -59,16 +59,16 @@ def location(path: str, line: int | None) -> str:
 # --------------------------------------------------------------------------- verdicts
 
 
-def verdict_panel(exercise: Exercise, result: Verdict, path: str, todo_line: int | None, *, show_all: bool = False) -> Panel:
-    """The verdict of one run: what failed, why, and where to look (`path:line`)."""
+def verdict_panel(exercise: Exercise, result: Verdict, *, show_all: bool = False) -> Panel:
+    """The verdict of one run: what failed and why (`where_line` says where to look)."""
     mark, style, words = STATUS_STYLE.get(result.status, ("?", "red", result.status))
     body = Text()
     if result.status == V.PASSED:
         body.append(f"All {result.n_total} checks pass. ", style="green")
         body.append("Well done!")
     elif result.status == V.NOT_STARTED:
-        body.append("Not started yet", style="yellow bold")
-        body.append(f" — open {location(path, todo_line or result.line)} and replace the TODOs.\n")
+        body.append("Not started yet. ", style="yellow bold")
+        body.append("Open the file, read its docstring and replace the TODOs.\n")
         body.append(result.message, style="yellow")
     elif result.status in (V.FAILED,):
         failure = result.first_failure
@@ -77,12 +77,8 @@ def verdict_panel(exercise: Exercise, result: Verdict, path: str, todo_line: int
             body.append("First failing check: ", style="bold")
             body.append(failure.title + "\n", style="bold red")
             body.append(failure.message)
-            if failure.line:
-                body.append(f"\n→ {location(path, failure.line)}", style="cyan")
     else:
         body.append(result.message)
-        if result.line:
-            body.append(f"\n→ {location(path, result.line)}", style="cyan")
     if show_all and result.status == V.FAILED:
         others = [c for c in result.checks if not c.passed][1:]
         if others:
@@ -98,6 +94,11 @@ def verdict_panel(exercise: Exercise, result: Verdict, path: str, todo_line: int
     title = Text.assemble((f"{mark} ", style), (f"{exercise.name}", "bold"), f" — {exercise.title}")
     subtitle = f"{words} · {result.seconds:.2f} s" if result.seconds else words
     return Panel(body, title=title, title_align="left", subtitle=subtitle, subtitle_align="right", border_style=style)
+
+
+def where_line(path: str, line: int | None, title: str = "") -> Text:
+    """`→ path:line  title`: print with soft_wrap=True so terminals can make it a link."""
+    return Text.assemble(("→ ", "bold"), (location(path, line), "cyan"), (f"  {title}" if title else ""))
 
 
 def running_line(exercise: Exercise) -> Text:

@@ -127,6 +127,7 @@ class WatchApp:
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> None:
         self.spare = self.course.start_process(self.current)
+        self.log.write("spare", pid=self.spare.proc.pid)
         observer, self.watch_notice = start_observer(
             self.course.workspace.exercises_dir, lambda p: self.events.put(("save", p, time.monotonic())), self.force_poll
         )
@@ -226,7 +227,7 @@ class WatchApp:
         self.run_id += 1
         run_id, process = self.run_id, self._take_process(exercise)
         self.running = (run_id, exercise, process)
-        self.log.write("run_start", exercise=exercise.name, run=run_id)
+        self.log.write("run_start", exercise=exercise.name, run=run_id, pid=process.proc.pid)
 
         def work() -> None:
             try:
@@ -247,6 +248,7 @@ class WatchApp:
         self.log.write("verdict", exercise=exercise.name, status=result.status, seconds=result.seconds, run=run_id)
         if self.spare is None:
             self.spare = self.course.start_process(self.current)  # warm while the learner types
+            self.log.write("spare", pid=self.spare.proc.pid)
         if result.passed and self.course.all_done(self.progress):
             self.view = "finished"
         self.redraw()
@@ -360,7 +362,8 @@ class WatchApp:
         exercise = self.current
         result = self.verdicts.get(exercise.name)
         path = self.course.display(exercise)
-        line = (result.line if result and not result.passed else None) or self.course.todo_line(exercise)
+        todo = self.course.todo_line(exercise)
+        line = todo or (result.line if result else None)  # the first TODO; else where it failed
         if self.view == "list":
             paths = {e.name: self.course.display(e) for e in self.catalog.exercises}
             parts.append(render.exercise_table(self.catalog, self.progress, paths, exercise.name))
@@ -368,7 +371,7 @@ class WatchApp:
             parts.append(render.verify_table(self.all_results, title="All exercises"))
         if self.view != "list":
             if result is not None:
-                parts.append(render.verdict_panel(exercise, result, path, self.course.todo_line(exercise)))
+                parts.append(render.verdict_panel(exercise, result))
             if self.running and self.running[1].name == exercise.name:
                 parts.append(render.running_line(exercise))
         if self.view == "finished":
@@ -377,15 +380,16 @@ class WatchApp:
             shown = self.progress.hints_seen.get(exercise.name, 0)
             parts.append(render.hints_panel(exercise, shown))
         parts.append(render.progress_block(self.catalog, self.progress, exercise.week))
-        parts.append(Text.assemble(("Current: ", "bold"), (render.location(path, line), "cyan"), f"  {exercise.title}"))
         if self.watch_notice:
             parts.append(Text(self.watch_notice, style="yellow"))
         for notice in self.notices:
             parts.append(Text(notice, style="yellow"))
         self.notices = []
         if self.view == "confirm_reset":
-            parts.append(Text(f"Reset {path} to the original stub? Your version is backed up first. [y/N]", style="bold yellow"))
+            tail = Text(f"Reset {path} to the original stub? Your version is backed up first. [y/N]", style="bold yellow")
         else:
-            parts.append(render.keys_line(bool(result and result.passed)))
+            tail = render.keys_line(bool(result and result.passed))
         console.print(render.group(*parts))
+        console.print(render.where_line(path, line, exercise.title), soft_wrap=True)
+        console.print(tail)
         self.log.write("redraw", view=self.view, exercise=exercise.name, status=result.status if result else None)

@@ -67,12 +67,13 @@ class Workspace:
         return self.exercises_dir / exercise.file
 
     def display_path(self, exercise: catalog_mod.Exercise) -> str:
-        """The exercise's path relative to the current directory when possible."""
+        """The exercise's path relative to the current directory when below it, else absolute."""
         path = self.path_of(exercise)
         try:
-            return os.path.relpath(path)
+            relative = os.path.relpath(path)
         except ValueError:  # another drive on Windows
             return str(path)
+        return str(path) if relative.startswith("..") else relative
 
     # ------------------------------------------------------------------ reset
     def pristine_stub(self, exercise: catalog_mod.Exercise) -> bytes:

@@ -1,0 +1,37 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from checker import workspace as ws  # noqa: E402
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """A fresh learner workspace made the way `dlx init` makes one."""
+    return ws.init(tmp_path / "course")
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_workspace(monkeypatch):
+    monkeypatch.delenv("DLX_WORKSPACE", raising=False)
+    monkeypatch.delenv("DLX_EVENT_LOG", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -1,0 +1,187 @@
+"""The dlx commands through click's test runner, exit codes included."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from checker import state
+from checker.cli import cli
+from tests.helpers import CATALOG, REPO, SOLUTIONS
+
+
+def dlx(workspace, *args, input=None):
+    return CliRunner().invoke(cli, ["-C", str(workspace.root), *args], input=input, catch_exceptions=False)
+
+
+def solve(workspace, name):
+    exercise = CATALOG.get(name)
+    shutil.copy(SOLUTIONS / exercise.file, workspace.exercises_dir / exercise.file)
+
+
+def test_help_lists_every_command():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("watch", "run", "verify", "list", "hint", "reset", "init", "dev"):
+        assert command in result.output
+
+
+def test_python_dash_m_checker_works():
+    result = subprocess.run([sys.executable, "-m", "checker", "--version"], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0 and "dlx" in result.stdout
+
+
+def test_init_makes_a_workspace_and_refuses_to_overwrite(tmp_path):
+    runner = CliRunner()
+    target = tmp_path / "mine"
+    result = runner.invoke(cli, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (target / "exercises" / "info.toml").is_file()
+    for exercise in CATALOG.exercises:
+        assert (target / "exercises" / exercise.file).is_file()
+    again = runner.invoke(cli, ["init", str(target)])
+    assert again.exit_code == 1 and "never overwrites" in again.output
+
+
+def test_outside_a_workspace_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["list"])
+    assert result.exit_code == 1
+    assert "dlx init" in result.output
+
+
+def test_run_exit_codes_and_progress(workspace):
+    result = dlx(workspace, "run", "mse")
+    assert result.exit_code == 1
+    assert "Not started yet" in result.output
+    assert f"{workspace.exercises_dir}/week1/01_mse.py:" in result.output
+    solve(workspace, "mse")
+    result = dlx(workspace, "run", "mse")
+    assert result.exit_code == 0, result.output
+    assert "checks pass" in result.output
+    assert "mse" in state.load(workspace.state_dir).done
+
+
+def test_run_unknown_exercise_is_a_usage_error(workspace):
+    result = dlx(workspace, "run", "nope")
+    assert result.exit_code == 2
+    assert "no exercise called 'nope'" in result.output
+
+
+def test_verify_week_table_and_exit_code(workspace):
+    week1 = [e.name for e in CATALOG.in_week(1)]
+    result = dlx(workspace, "verify", "week1")
+    assert result.exit_code == 1
+    for name in week1:
+        assert name in result.output
+    assert f"0/{len(week1)} exercises pass" in result.output
+    for name in week1:
+        solve(workspace, name)
+    result = dlx(workspace, "verify", "week1")
+    assert result.exit_code == 0, result.output
+    assert f"{len(week1)}/{len(week1)} exercises pass" in result.output
+    assert state.load(workspace.state_dir).done == set(week1)
+
+
+def test_verify_single_exercise_and_bad_selection(workspace):
+    solve(workspace, "mse")
+    assert dlx(workspace, "verify", "mse").exit_code == 0
+    assert dlx(workspace, "verify", "week9").exit_code == 2
+
+
+def test_list_shows_status_and_current(workspace):
+    solve(workspace, "mse")
+    dlx(workspace, "run", "mse")
+    result = dlx(workspace, "list")
+    assert result.exit_code == 0
+    assert "✓ passed" in result.output
+    assert "Week 1" in result.output
+
+
+def test_hints_are_progressive_and_remembered(workspace):
+    hints = CATALOG.get("mse").hints
+    first = dlx(workspace, "hint", "mse")
+    assert "Hint 1/" in first.output and "Hint 2/" not in first.output
+    second = dlx(workspace, "hint", "mse")
+    assert "Hint 2/" in second.output
+    assert state.load(workspace.state_dir).hints_seen["mse"] == 2
+    for _ in range(len(hints) + 2):
+        last = dlx(workspace, "hint", "mse")
+    assert f"Hint {len(hints)}/{len(hints)}" in last.output and "last hint" in last.output
+    shown = dlx(workspace, "hint", "--all", "mse")
+    assert state.load(workspace.state_dir).hints_seen["mse"] == len(hints)
+    assert "Hint 1/" in shown.output
+
+
+def test_reset_backs_up_and_restores(workspace):
+    exercise = CATALOG.get("mse")
+    path = workspace.exercises_dir / exercise.file
+    original = path.read_bytes()
+    path.write_text("# my work in progress\n")
+    result = dlx(workspace, "reset", "mse", "--yes")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == original
+    backups = list((workspace.state_dir / "backups").rglob("01_mse.py"))
+    assert len(backups) == 1 and backups[0].read_text() == "# my work in progress\n"
+    assert str(backups[0]) in result.output.replace("\n", "")
+
+
+def test_reset_asks_first(workspace):
+    path = workspace.exercises_dir / CATALOG.get("mse").file
+    path.write_text("# keep me\n")
+    result = dlx(workspace, "reset", "mse", input="n\n")
+    assert result.exit_code == 1
+    assert path.read_text() == "# keep me\n"
+
+
+def test_reset_all(workspace):
+    for exercise in CATALOG.exercises:
+        (workspace.exercises_dir / exercise.file).write_text("# edited\n")
+    result = dlx(workspace, "reset", "--all", "--yes")
+    assert result.exit_code == 0
+    for exercise in CATALOG.exercises:
+        assert "TODO" in (workspace.exercises_dir / exercise.file).read_text()
+    assert dlx(workspace, "reset", "--yes").exit_code == 2  # neither a name nor --all
+
+
+def test_dev_check_passes_on_the_course():
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "dev", "check", "--jobs", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "stubs fail and all solutions pass" in result.output
+
+
+@pytest.fixture
+def author_tree(tmp_path):
+    """A copy of the course sources, as a course author has it."""
+    root = tmp_path / "author"
+    shutil.copytree(REPO / "exercises", root / "exercises")
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    return root
+
+
+def test_dev_check_catches_a_stub_that_passes(author_tree):
+    exercise = CATALOG.get("mse")
+    shutil.copy(author_tree / "solutions" / exercise.file, author_tree / "exercises" / exercise.file)
+    result = CliRunner().invoke(cli, ["-C", str(author_tree), "dev", "check", "mse"], catch_exceptions=False)
+    assert result.exit_code == 1
+    # The copied "stub" has no TODO left, so the catalog check already objects.
+    assert "has no TODO" in result.output
+
+
+def test_dev_check_catches_a_failing_solution(author_tree):
+    exercise = CATALOG.get("mse")
+    solution = author_tree / "solutions" / exercise.file
+    solution.write_text(solution.read_text().replace("np.mean(", "np.sum("))
+    result = CliRunner().invoke(cli, ["-C", str(author_tree), "dev", "check", "mse"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "the solution fails" in result.output
+
+
+def test_dev_check_catches_a_catalog_problem(author_tree):
+    info = author_tree / "exercises" / "info.toml"
+    info.write_text(info.read_text() + '\n[[exercises]]\nname = "mse"\nweek = 1\nfile = "week1/nope.py"\nhints = ["one"]\n')
+    result = CliRunner().invoke(cli, ["-C", str(author_tree), "dev", "check"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "used twice" in result.output and "needs at least two hints" in result.output and "missing" in result.output

@@ -1,0 +1,216 @@
+"""`dlx watch` in a real pseudo-terminal: saves, keys, and a clean exit."""
+
+import json
+import os
+import re
+import shutil
+import sys
+import time
+
+import pytest
+
+from tests.conftest import pid_alive
+from tests.helpers import CATALOG, EXERCISES, SOLUTIONS
+
+pexpect = pytest.importorskip("pexpect", reason="watch tests need a POSIX pseudo-terminal")
+pytestmark = pytest.mark.slow
+
+MSE = CATALOG.get("mse")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+class Watch:
+    """A running `dlx watch`, with its screen and its machine-readable event log."""
+
+    def __init__(self, workspace, *args):
+        self.workspace = workspace
+        self.log_path = workspace.root / "events.jsonl"
+        env = dict(os.environ, DLX_EVENT_LOG=str(self.log_path), NO_COLOR="1", COLUMNS="100", LINES="60")
+        self.child = pexpect.spawn(
+            sys.executable, ["-m", "checker", "watch", *args], cwd=str(workspace.root), env=env, encoding="utf-8", timeout=20, dimensions=(60, 100)
+        )
+        self.screen = ""
+
+    def events(self):
+        if not self.log_path.exists():
+            return []
+        return [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
+
+    def wait_for(self, predicate, timeout=20.0, since=0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.pump()
+            for event in self.events()[since:]:
+                if predicate(event):
+                    return event
+            time.sleep(0.05)
+        raise AssertionError(f"event not seen; log: {self.events()[-8:]}\nscreen: {self.screen[-1500:]}")
+
+    def wait_verdict(self, status, exercise="mse", since=0):
+        return self.wait_for(lambda e: e["event"] == "verdict" and e["exercise"] == exercise and e["status"] == status, since=since)
+
+    def pump(self):
+        try:
+            while True:
+                self.screen += ANSI.sub("", self.child.read_nonblocking(100000, timeout=0.05))
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            pass
+
+    def mark(self):
+        return len(self.events())
+
+    def key(self, key):
+        self.child.send(key)
+
+    def quit(self):
+        self.key("q")
+        self.child.expect(pexpect.EOF, timeout=10)
+        self.child.close()
+        return self.child.exitstatus
+
+    def pids(self):
+        return [e["pid"] for e in self.events() if "pid" in e]
+
+
+@pytest.fixture
+def watch(workspace):
+    sessions = []
+
+    def start(*args):
+        session = Watch(workspace, *args)
+        sessions.append(session)
+        return session
+
+    yield start
+    for session in sessions:
+        if session.child.isalive():
+            session.child.terminate(force=True)
+
+
+def write_in_place(path, text):
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def write_by_rename(path, text):
+    """What vim (backupcopy=no), JetBrains and VS Code's atomic save do."""
+    temporary = path.with_name(path.name + ".tmp~")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def test_saves_in_place_and_by_rename_change_the_verdict(workspace, watch):
+    session = watch()
+    session.wait_verdict("not_started")
+    assert "Welcome" in session.screen  # first start
+    session.wait_for(lambda e: e["event"] == "redraw" and e["status"] == "not_started")
+    session.pump()
+    assert f"{MSE.file.split('/')[-1]}:" in session.screen  # file:line of the first TODO
+    target = workspace.exercises_dir / MSE.file
+
+    mark = session.mark()
+    write_in_place(target, (SOLUTIONS / MSE.file).read_text())
+    session.wait_verdict("passed", since=mark)
+
+    mark = session.mark()
+    write_by_rename(target, (EXERCISES / MSE.file).read_text())
+    session.wait_verdict("not_started", since=mark)
+
+    mark = session.mark()
+    broken = (SOLUTIONS / MSE.file).read_text().replace("np.mean(", "np.sum(")
+    write_by_rename(target, broken)
+    session.wait_verdict("failed", since=mark)
+    session.wait_for(lambda e: e["event"] == "redraw" and e["status"] == "failed", since=mark)
+    session.pump()
+    assert "not their mean" in session.screen
+    assert session.quit() == 0
+
+
+def test_keys_hint_next_and_quit_leave_no_process(workspace, watch):
+    shutil.copy(SOLUTIONS / MSE.file, workspace.exercises_dir / MSE.file)
+    session = watch()
+    session.wait_verdict("passed")
+    session.key("h")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "hints")
+    session.pump()
+    assert "Hint 1/" in session.screen
+    mark = session.mark()
+    session.key("h")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "hints", since=mark)
+    session.pump()
+    assert "Hint 2/" in session.screen
+
+    following = CATALOG.exercises[1].name
+    mark = session.mark()
+    session.key("n")
+    session.wait_for(lambda e: e["event"] == "run_start" and e["exercise"] == following, since=mark)
+    verdict = session.wait_for(lambda e: e["event"] == "verdict", since=mark)
+    assert verdict["exercise"] == following and verdict["status"] == "not_started"
+    mark = session.mark()
+    session.key("n")  # not passed: never skip
+    session.wait_for(lambda e: e["event"] == "redraw", since=mark)
+    session.pump()
+    assert "moves on once this exercise passes" in session.screen
+    pids = session.pids()
+    assert pids
+    assert session.quit() == 0
+    time.sleep(0.2)
+    assert [pid for pid in pids if pid_alive(pid)] == []
+
+
+def test_editor_noise_is_ignored(workspace, watch):
+    session = watch()
+    session.wait_verdict("not_started")
+    time.sleep(0.3)
+    mark = session.mark()
+    folder = (workspace.exercises_dir / MSE.file).parent
+    for noise in (".01_mse.py.swp", "01_mse.py~", "4913", "01_mse.py___jb_tmp___", "notes.txt"):
+        (folder / noise).write_text("noise")
+    time.sleep(1.0)
+    assert [e for e in session.events()[mark:] if e["event"] in ("save_seen", "run_start")] == []
+    assert session.quit() == 0
+
+
+def test_a_save_during_a_check_is_not_lost(workspace, watch):
+    session = watch()
+    session.wait_verdict("not_started")
+    target = workspace.exercises_dir / MSE.file
+    slow = "import time\ndef mse_loss(X, y, w):\n    time.sleep(30)\nmse_grad = mse_loss\n"
+    mark = session.mark()
+    write_in_place(target, slow)
+    session.wait_for(lambda e: e["event"] == "run_start", since=mark)
+    time.sleep(0.3)
+    write_by_rename(target, (SOLUTIONS / MSE.file).read_text())
+    session.wait_verdict("passed", since=mark)
+    statuses = [e["status"] for e in session.events()[mark:] if e["event"] == "verdict"]
+    assert statuses == ["passed"]  # the superseded run never shows a verdict
+    assert session.quit() == 0
+
+
+def test_polling_mode_sees_saves(workspace, watch):
+    session = watch("--poll")
+    session.wait_verdict("not_started")
+    session.pump()
+    assert "Polling" in session.screen
+    mark = session.mark()
+    write_by_rename(workspace.exercises_dir / MSE.file, (SOLUTIONS / MSE.file).read_text())
+    session.wait_verdict("passed", since=mark)
+    assert session.quit() == 0
+
+
+def test_reset_key_asks_then_restores(workspace, watch):
+    target = workspace.exercises_dir / MSE.file
+    write_in_place(target, "# my attempt\n")
+    session = watch()
+    session.wait_for(lambda e: e["event"] == "verdict")
+    session.key("x")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "confirm_reset")
+    session.pump()
+    assert "[y/N]" in session.screen
+    mark = session.mark()
+    session.key("y")
+    session.wait_verdict("not_started", since=mark)
+    assert target.read_text() == (EXERCISES / MSE.file).read_text()
+    backups = list((workspace.state_dir / "backups").rglob("01_mse.py"))
+    assert [b.read_text() for b in backups] == ["# my attempt\n"]
+    assert session.quit() == 0
