@@ -1,0 +1,65 @@
+"""The package carries the whole course, and week 1 never imports TensorFlow."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+
+from checker import runner
+from tests.helpers import CATALOG, REPO, SOLUTIONS
+
+
+@pytest.mark.slow
+def test_wheel_contains_the_course_and_the_checks(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    (wheel,) = tmp_path.glob("dlx-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "checker/_course/exercises/info.toml" in names
+    for exercise in CATALOG.exercises:
+        assert f"checker/_course/exercises/{exercise.file}" in names
+        assert f"checker/_course/solutions/{exercise.file}" in names
+        assert f"checker/checks/{exercise.check_path}" in names
+    assert any(name.startswith("checker/_course/data/") for name in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "dlx = checker.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_week1_checks_never_import_tensorflow(tmp_path):
+    """Run every week-1 check on its solution in one process and look at sys.modules."""
+    jobs = []
+    for exercise in CATALOG.in_week(1):
+        workdir = tmp_path / exercise.name
+        workdir.mkdir()
+        jobs.append(
+            {
+                "target": str(SOLUTIONS / exercise.file),
+                "check": str(runner.check_file(exercise.check_path)),
+                "module_name": f"dlx_exercise_{exercise.name}",
+                "result": str(workdir / "result.jsonl"),
+                "token": "t",
+                "workdir": str(workdir),
+            }
+        )
+    report = tmp_path / "modules.json"
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from checker.worker import run_job
+        codes = [run_job(job) for job in json.loads({json.dumps(json.dumps(jobs))})]
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "torch", "jax"))
+        open({str(report)!r}, "w").write(json.dumps({{"codes": codes, "heavy": heavy}}))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, capture_output=True, env=dict(os.environ))
+    outcome = json.loads(report.read_text())
+    assert outcome["codes"] == [0] * len(jobs)
+    assert outcome["heavy"] == []
