@@ -25,12 +25,16 @@ MISTAKES = {
     "t_stuck": "t is not kept in config between calls, so every step uses t = 1. "
     "Store the incremented t back in config['t'].",
     "eps_inside": "ε is inside the square root. The update divides by √v̂ + ε, not by √(v̂ + ε).",
-    "eps_hat": "you used the paper's 'efficient' form, which scales ε by √(1 − β2ᵗ). "
+    "eps_hat": "you used the paper's 'efficient' form (lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + ε)), which adds a larger ε. "
     "Follow the formula of this exercise: lr · m̂ / (√v̂ + ε).",
     "no_square": "v averages dw instead of dw²: square the gradient (dw**2) in the update of v.",
     "defaults_forced": "the caller's hyper-parameters were replaced by the defaults. "
     "Use config.setdefault(key, default), which keeps a value that is already there.",
 }
+for _key in DEFAULTS:
+    MISTAKES[f"ignore_{_key}"] = (
+        f"the update used a fixed {_key} instead of config[{_key!r}]: read every hyper-parameter from config."
+    )
 
 
 def _oracle(w, dws, config=None, mistake=None):
@@ -38,6 +42,8 @@ def _oracle(w, dws, config=None, mistake=None):
     hp = dict(DEFAULTS)
     if mistake != "defaults_forced":
         hp.update(config or {})
+    if mistake and mistake.startswith("ignore_"):
+        hp[mistake[len("ignore_"):]] = DEFAULTS[mistake[len("ignore_"):]]
     lr, b1, b2, eps = hp["learning_rate"], hp["beta1"], hp["beta2"], hp["epsilon"]
     w = np.array(w, dtype=float)
     m, v, t, out = np.zeros_like(w), np.zeros_like(w), 0, []
@@ -54,7 +60,7 @@ def _oracle(w, dws, config=None, mistake=None):
             if mistake == "eps_inside":
                 w = w - lr * m_hat / np.sqrt(v_hat + eps)
             elif mistake == "eps_hat":
-                w = w - lr * m_hat / (np.sqrt(v_hat) + eps * np.sqrt(1 - b2**t))
+                w = w - lr * m_hat / (np.sqrt(v_hat) + eps / np.sqrt(1 - b2**t))
             else:
                 w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
             if mistake == "t_after":
@@ -78,17 +84,31 @@ def _step(ex, w, dw, config, what):
     return next_w, new_config
 
 
+def _same_update(a, b):
+    return bool(np.array_equal(np.isfinite(a), np.isfinite(b)) and np.allclose(a, b, rtol=1e-4, atol=1e-11, equal_nan=True))
+
+
 def _check_step(got, w_before, expected, mistakes_at, what, inputs):
-    """Compare the update next_w − w with the oracle's, naming a matching mistake."""
-    assert_close(
-        got - w_before,
-        expected - w_before,
-        what=f"the update next_w − w of {what}",
-        inputs=inputs,
-        rtol=1e-6,
-        atol=1e-12,
-        mistakes={MISTAKES[k]: value - w_before for k, value in mistakes_at.items()},
-    )
+    """Compare the update next_w − w with the oracle's, naming a matching mistake.
+
+    rtol 1e-5 leaves room for rounding and for the tiny ε differences of
+    equivalent forms at ε = 1e-8; a mistake is only named where, on this input,
+    it gives a visibly different update.
+    """
+    step = expected - w_before
+    groups = []  # [(value, [descriptions])]: mistakes that give the same update are named together
+    for key, value in mistakes_at.items():
+        value = value - w_before
+        if _same_update(value, step):
+            continue
+        for group in groups:
+            if _same_update(value, group[0]):
+                group[1].append(MISTAKES[key])
+                break
+        else:
+            groups.append((value, [MISTAKES[key]]))
+    wrong = {"\nor: ".join(names): value for value, names in groups}
+    assert_close(got - w_before, step, what=f"the update next_w − w of {what}", inputs=inputs, rtol=1e-5, atol=1e-12, mistakes=wrong)
 
 
 def _run_and_compare(ex, w0, dws, config, label):
@@ -96,7 +116,7 @@ def _run_and_compare(ex, w0, dws, config, label):
     expected = _oracle(w0, dws, config)
     wrong = {k: _oracle(w0, dws, config, mistake=k) for k in MISTAKES}
     if config is None:
-        del wrong["defaults_forced"]
+        wrong = {k: v for k, v in wrong.items() if k != "defaults_forced" and not k.startswith("ignore_")}
     w, state = w0, (None if config is None else dict(config))
     for k, dw in enumerate(dws):
         small = w.size <= 6
@@ -145,7 +165,7 @@ def test_first_step_on_a_tiny_example(ex):
     dw = np.array([0.5, -0.25, 2.0])
     next_w, _ = _step(ex, w, dw, None, "adam(w, dw, None)")
     expected = _oracle(w, [dw])[0]  # ≈ w − 0.001·sign(dw): m̂ = dw and v̂ = dw² on step 1
-    wrong = {k: _oracle(w, [dw], mistake=k)[0] for k in MISTAKES if k != "defaults_forced"}
+    wrong = {k: _oracle(w, [dw], mistake=k)[0] for k in MISTAKES if k != "defaults_forced" and not k.startswith("ignore_")}
     _check_step(next_w, w, expected, wrong, "adam(w, dw, None)", {"w": w, "dw": dw})
 
 
@@ -184,7 +204,7 @@ def test_epsilon_placement(ex):
     g = rng(11)
     w0 = g.normal(size=(4,))
     dws = [0.1 * g.normal(size=(4,)) for _ in range(3)]  # v̂ ≈ 0.01, comparable to ε
-    _run_and_compare(ex, w0, dws, {"learning_rate": 0.01, "epsilon": 0.05}, "(with epsilon = 0.05)")
+    _run_and_compare(ex, w0, dws, {"learning_rate": 0.02, "epsilon": 0.05}, "(with epsilon = 0.05)")
 
 
 @pytest.mark.parametrize(
@@ -238,7 +258,7 @@ def test_two_optimizers_do_not_share_state(ex):
                 got - before,
                 exp - before,
                 what=f"the update of optimizer {name} at step {k + 1} (two optimizers used in turn)",
-                rtol=1e-6,
+                rtol=1e-5,
                 atol=1e-12,
                 hint="Each config must carry its own state: keep m, v and t in config, not in global "
                 "variables or a mutable default argument.",
