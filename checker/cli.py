@@ -155,9 +155,8 @@ def list_(context: _Context) -> None:
     course = context.course
     progress = course.progress()
     current = course.current(progress)
-    paths = {e.name: course.display(e) for e in course.catalog.exercises}
     console = render.make_console()
-    console.print(render.exercise_table(course.catalog, progress, paths, current.name))
+    console.print(render.exercise_table(course.catalog, progress, current.name, console.width))
     console.print(render.progress_block(course.catalog, progress, current.week))
 
 

@@ -128,25 +128,28 @@ def progress_block(catalog: Catalog, progress: Progress, current_week: int | Non
     return table
 
 
-def exercise_table(catalog: Catalog, progress: Progress, paths: dict[str, str], current: str | None) -> Table:
-    """Every exercise by week with its status."""
-    table = Table(title="Exercises", title_justify="left", show_lines=False, expand=False)
-    table.add_column("#", justify="right", style="dim", no_wrap=True)
+def exercise_table(catalog: Catalog, progress: Progress, current: str | None, width: int = 100) -> Table:
+    """Every exercise by week with its status (and its file, when there is room)."""
+    show_files = width >= 100
+    table = Table(title="Exercises", title_justify="left", expand=False)
     table.add_column("exercise", no_wrap=True)
-    table.add_column("title")
     table.add_column("status", no_wrap=True)
-    table.add_column("file", style="dim", overflow="fold")
+    table.add_column("title", min_width=20, ratio=1)
+    if show_files:
+        table.add_column("file (in exercises/)", style="dim", no_wrap=True)
     last_week = None
-    for number, exercise in enumerate(catalog.exercises, start=1):
+    for exercise in catalog.exercises:
         if exercise.week != last_week:
             if last_week is not None:
                 table.add_section()
             last_week = exercise.week
-            table.add_row("", Text(f"Week {exercise.week}", style="bold"), Text(catalog.weeks.get(exercise.week, ""), style="bold"), "", "")
+            heading = [Text(f"Week {exercise.week}", style="bold"), Text(""), Text(catalog.weeks.get(exercise.week, ""), style="bold")]
+            table.add_row(*heading, *([Text("")] if show_files else []))
         name = Text(exercise.name, style="bold" if exercise.name == current else "")
         if exercise.name == current:
             name.append(" ◀", style="cyan")
-        table.add_row(str(number), name, exercise.title, status_label(progress.status_of(exercise.name)), paths[exercise.name])
+        cells = [name, status_label(progress.status_of(exercise.name)), Text(exercise.title)]
+        table.add_row(*cells, *([Text(exercise.file)] if show_files else []))
     return table
 
 
@@ -158,8 +161,8 @@ def verify_table(rows: list[tuple[Exercise, Verdict]], title: str = "Results") -
     table.add_column("first failing check")
     table.add_column("time", justify="right")
     for exercise, result in rows:
-        first = "" if result.passed else result.summary()
-        table.add_row(exercise.name, status_label(result.status), Text(first), f"{result.seconds:.2f} s")
+        first = "" if result.status in (V.PASSED, V.NOT_STARTED) else result.summary()
+        table.add_row(Text(exercise.name), status_label(result.status), Text(first), f"{result.seconds:.2f} s")
     return table
 
 

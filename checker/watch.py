@@ -123,6 +123,7 @@ class WatchApp:
         self.checking_all = False
         self.all_results: list[tuple[Exercise, Verdict]] = []
         self.quitting = False
+        self.show_welcome = False
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> None:
@@ -204,6 +205,7 @@ class WatchApp:
             return
         for name in ready:
             del self.pending[name]
+        self.show_welcome = False  # the learner has found the file
         exercise = self.catalog.get(ready[-1])
         if exercise.name != self.current.name:
             self._set_current(exercise)
@@ -287,6 +289,7 @@ class WatchApp:
             return
         key = key.lower()
         self.log.write("key", key=key)
+        self.show_welcome = False  # the learner has found the keys
         if self.view == "confirm_reset":
             self.view = "verdict"
             if key == "y":
@@ -365,8 +368,7 @@ class WatchApp:
         todo = self.course.todo_line(exercise)
         line = todo or (result.line if result else None)  # the first TODO; else where it failed
         if self.view == "list":
-            paths = {e.name: self.course.display(e) for e in self.catalog.exercises}
-            parts.append(render.exercise_table(self.catalog, self.progress, paths, exercise.name))
+            parts.append(render.exercise_table(self.catalog, self.progress, exercise.name, console.width))
         elif self.view == "all_results":
             parts.append(render.verify_table(self.all_results, title="All exercises"))
         if self.view != "list":
