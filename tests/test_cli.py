@@ -185,3 +185,10 @@ def test_dev_check_catches_a_catalog_problem(author_tree):
     result = CliRunner().invoke(cli, ["-C", str(author_tree), "dev", "check"], catch_exceptions=False)
     assert result.exit_code == 1
     assert "used twice" in result.output and "needs at least two hints" in result.output and "missing" in result.output
+
+
+def test_running_checks_writes_nothing_into_the_exercises(workspace):
+    before = sorted(p.relative_to(workspace.root) for p in workspace.exercises_dir.rglob("*"))
+    dlx(workspace, "verify", "all")
+    after = sorted(p.relative_to(workspace.root) for p in workspace.exercises_dir.rglob("*"))
+    assert after == before  # no __pycache__, no .pytest_cache, no stray files

@@ -214,3 +214,18 @@ def test_reset_key_asks_then_restores(workspace, watch):
     backups = list((workspace.state_dir / "backups").rglob("01_mse.py"))
     assert [b.read_text() for b in backups] == ["# my attempt\n"]
     assert session.quit() == 0
+
+
+def test_check_all_then_the_final_message(workspace, watch):
+    for exercise in CATALOG.exercises:
+        shutil.copy(SOLUTIONS / exercise.file, workspace.exercises_dir / exercise.file)
+    session = watch()
+    session.wait_verdict("passed")
+    mark = session.mark()
+    session.key("c")
+    done = session.wait_for(lambda e: e["event"] == "all_checked", since=mark, timeout=60)
+    assert done["passed"] == done["total"] == len(CATALOG.exercises)
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "finished", since=mark)
+    session.pump()
+    assert "finished every exercise" in session.screen
+    assert session.quit() == 0
