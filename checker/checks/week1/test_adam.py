@@ -9,7 +9,8 @@ compared rather than next_w, so a wrong step is never hidden by a large w.
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, assert_true, call_unchanged, fail, fmt, rng
+from checker.optimizer_checks import call_step
+from checker.testing import assert_array, assert_close, assert_true, rng
 
 DEFAULTS = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
 
@@ -69,21 +70,6 @@ def _oracle(w, dws, config=None, mistake=None):
     return out
 
 
-def _step(ex, w, dw, config, what):
-    """Call the learner's adam, check inputs are untouched and the result's form."""
-    result = call_unchanged(ex.adam, w, dw, config, what=what, names=["w", "dw", "config"])
-    if not isinstance(result, tuple) or len(result) != 2:
-        fail(
-            f"{what} returned {fmt(result, max_chars=120)}, expected a tuple (next_w, config).\n"
-            "End with `return next_w, config`."
-        )
-    next_w, new_config = result
-    next_w = assert_array(next_w, what=f"{what} (next_w)", shape=w.shape)
-    if not isinstance(new_config, dict):
-        fail(f"{what} returned a config of type {type(new_config).__name__}, expected the config dict.")
-    return next_w, new_config
-
-
 def _same_update(a, b):
     return bool(np.array_equal(np.isfinite(a), np.isfinite(b)) and np.allclose(a, b, rtol=1e-4, atol=1e-11, equal_nan=True))
 
@@ -121,7 +107,7 @@ def _run_and_compare(ex, w0, dws, config, label):
     for k, dw in enumerate(dws):
         small = w.size <= 6
         inputs = {"w": w, "dw": dw} if small else None
-        next_w, state = _step(ex, w, dw, state, f"adam step {k + 1} {label}")
+        next_w, state = call_step(ex.adam, f"adam step {k + 1} {label}", w, dw, state)
         _check_step(next_w, w, expected[k], {name: value[k] for name, value in wrong.items()}, f"step {k + 1} {label}", inputs)
         t = state.get("t")
         assert_true(
@@ -136,13 +122,13 @@ def test_returns_next_w_and_config(ex):
     """adam returns the pair (next_w, config)"""
     w = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
     dw = np.array([[0.5, -0.25, 2.0], [1.0, -1.0, 0.1]])
-    _step(ex, w, dw, None, "adam(w, dw, None)")
+    call_step(ex.adam, "adam(w, dw, None)", w, dw, None)
 
 
 def test_default_hyper_parameters(ex):
     """a None config gets the default hyper-parameters; given ones are kept"""
     w, dw = np.array([1.0, 2.0]), np.array([0.1, -0.2])
-    _, config = _step(ex, w, dw, None, "adam(w, dw, None)")
+    _, config = call_step(ex.adam, "adam(w, dw, None)", w, dw, None)
     for key, value in DEFAULTS.items():
         assert_true(key in config, f"After adam(w, dw, None), config has no key {key!r}.\nSet the defaults with config.setdefault({key!r}, {value}).")
         assert_true(
@@ -150,7 +136,7 @@ def test_default_hyper_parameters(ex):
             f"After adam(w, dw, None), config[{key!r}] is {config[key]!r}, expected the default {value}.",
         )
     chosen = {"learning_rate": 0.05, "beta1": 0.5, "beta2": 0.75, "epsilon": 1e-4}
-    _, config = _step(ex, w, dw, dict(chosen), f"adam(w, dw, {chosen})")
+    _, config = call_step(ex.adam, f"adam(w, dw, {chosen})", w, dw, dict(chosen))
     for key, value in chosen.items():
         assert_true(
             config.get(key) == value,
@@ -163,7 +149,7 @@ def test_first_step_on_a_tiny_example(ex):
     """the first step on a tiny example (default hyper-parameters)"""
     w = np.array([1.0, -2.0, 0.5])
     dw = np.array([0.5, -0.25, 2.0])
-    next_w, _ = _step(ex, w, dw, None, "adam(w, dw, None)")
+    next_w, _ = call_step(ex.adam, "adam(w, dw, None)", w, dw, None)
     expected = _oracle(w, [dw])[0]  # ≈ w − 0.001·sign(dw): m̂ = dw and v̂ = dw² on step 1
     wrong = {k: _oracle(w, [dw], mistake=k)[0] for k in MISTAKES if k != "defaults_forced" and not k.startswith("ignore_")}
     _check_step(next_w, w, expected, wrong, "adam(w, dw, None)", {"w": w, "dw": dw})
@@ -173,7 +159,7 @@ def test_state_after_the_first_step(ex):
     """config holds the state m, v and t after a step"""
     w = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
     dw = np.array([[0.5, -0.25, 2.0], [1.0, -1.0, 0.1]])
-    _, config = _step(ex, w, dw, None, "adam(w, dw, None)")
+    _, config = call_step(ex.adam, "adam(w, dw, None)", w, dw, None)
     for key in ("m", "v", "t"):
         assert_true(
             key in config,
@@ -233,7 +219,7 @@ def test_inputs_are_left_unchanged(ex):
     copies = [dw.copy() for dw in dws]
     config = None
     for k, dw in enumerate(dws):
-        w, config = _step(ex, w, dw, config, f"adam step {k + 1}")
+        w, config = call_step(ex.adam, f"adam step {k + 1}", w, dw, config)
     for k, (dw, copy) in enumerate(zip(dws, copies)):
         assert_true(
             np.array_equal(dw, copy),
@@ -251,8 +237,8 @@ def test_two_optimizers_do_not_share_state(ex):
     expected_a, expected_b = _oracle(wa, dwa), _oracle(wb, dwb)
     ca = cb = None
     for k in range(3):
-        new_a, ca = _step(ex, wa, dwa[k], ca, f"adam step {k + 1} of optimizer A")
-        new_b, cb = _step(ex, wb, dwb[k], cb, f"adam step {k + 1} of optimizer B")
+        new_a, ca = call_step(ex.adam, f"adam step {k + 1} of optimizer A", wa, dwa[k], ca)
+        new_b, cb = call_step(ex.adam, f"adam step {k + 1} of optimizer B", wb, dwb[k], cb)
         for name, got, before, exp in (("A", new_a, wa, expected_a[k]), ("B", new_b, wb, expected_b[k])):
             assert_close(
                 got - before,

@@ -8,75 +8,13 @@ it.  Epsilon placement is tested on tiny gradients, where √cache + ε and
 √(cache + ε) differ by orders of magnitude.
 """
 
-import copy
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, call_unchanged, fail, rng
+from checker.optimizer_checks import run_trajectory, seeded_problem, state_entry
+from checker.testing import assert_close
 
-# --------------------------------------------------------------------------- helpers (the same in 07, 08, 09)
-
-
-def _step(fn, name, w, dw, config):
-    """One call of an optimizer step: validated return, w and dw guarded."""
-    result = call_unchanged(fn, w, dw, config, what=name, names=["w", "dw", "config"])
-    if result is None:
-        fail(f"{name} returned None.\nDid you forget `return next_w, config`?")
-    if not isinstance(result, tuple) or len(result) != 2:
-        fail(f"{name} returned {type(result).__name__}; expected the pair (next_w, config): `return next_w, config`.")
-    next_w, new_config = result
-    if isinstance(next_w, dict):
-        fail(f"{name} returned (config, next_w); return them in the order (next_w, config).")
-    next_w = assert_array(next_w, what=f"next_w from {name}", shape=w.shape)
-    if not isinstance(new_config, dict):
-        fail(f"{name} returned {type(new_config).__name__} as config; return the dict that holds the hyper-parameters and the state.")
-    return next_w, new_config
-
-
-def _key(config, key, name, when):
-    if key not in config:
-        fail(
-            f"{when}, the config returned by {name} has no key '{key}' (its keys: {sorted(config)}).\n"
-            f"Store it in config['{key}'] (state) or set it with config.setdefault('{key}', ...) (hyper-parameter), "
-            "so that the next call continues from it."
-        )
-    return config[key]
-
-
-def _run(fn, name, w0, grads, config, expected, state_key=None, mistakes=None, state_mistakes=None, dw_scale=None):
-    """Carry config through len(grads) calls, as a training loop does; compare next_w
-    (and the state) after each step.
-
-    `expected` is a list of (w_k, state_k) from the oracle; `mistakes` / `state_mistakes`
-    map a described mistake to its own list of w_k / state_k on the same gradients.
-    Tiny gradients are shown divided by `dw_scale`, so that they do not print as 0.
-    """
-    w, n = w0, len(grads)
-    small = w0.size <= 6
-    for k, dw in enumerate(grads):
-        before = copy.deepcopy(config)
-        where = f"step {k + 1} of {n}" + (" (config carried over from the previous call)" if k else "")
-        shown = {"dw": dw} if dw_scale is None else {f"dw / {dw_scale:g}": dw / dw_scale}
-        inputs = {"w": w, **shown, "config before the step": before} if small else None
-        w, config = _step(fn, name, w, dw, config)
-        exp_w, exp_state = expected[k]
-        assert_close(
-            w, exp_w, what=f"next_w from {name} at {where}", inputs=inputs,
-            mistakes={d: m[k] for d, m in (mistakes or {}).items()},
-        )
-        if state_key is not None:
-            state = assert_array(_key(config, state_key, name, f"After {where}"), what=f"config['{state_key}'] after {where}")
-            assert_close(
-                state, exp_state, what=f"config['{state_key}'] after {where}", inputs=inputs,
-                mistakes={d: m[k] for d, m in (state_mistakes or {}).items()},
-            )
-    return config
-
-
-def _problem(seed, shape, steps):
-    g = rng(seed)
-    return g.normal(size=shape), [g.normal(size=shape) for _ in range(steps)]
 
 
 def _oracle(w, grads, lr, eps, decay=None, *, reset=False, plain_dw=False, sqrt=True, eps_inside=False,
@@ -130,7 +68,7 @@ def test_adagrad_first_step(ex):
     dw = np.array([0.5, 1.0, -2.0])
     lr, eps = 0.1, 1e-8
     traj = lambda **kw: _oracle(w, [dw], lr, eps, **kw)  # noqa: E731
-    _run(
+    run_trajectory(
         ex.adagrad, "adagrad", w, [dw], {"learning_rate": lr}, traj(), state_key="cache",
         mistakes={PLAIN_DW: _ws(traj(plain_dw=True)), NO_SQRT: _ws(traj(sqrt=False)), UPHILL: [2 * w - traj()[0][0]],
                   "you used the default learning rate 1e-2 instead of config['learning_rate'].": _ws(_oracle(w, [dw], 1e-2, eps))},
@@ -141,10 +79,10 @@ def test_adagrad_first_step(ex):
 @pytest.mark.parametrize("shape", [(3,), (3, 4), (2, 5)], ids=str)
 def test_adagrad_cache_kept_between_calls(ex, shape):
     """adagrad: five steps in a row, the squared gradients summed in config['cache']"""
-    w0, grads = _problem(60 + sum(shape), shape, 5)
+    w0, grads = seeded_problem(60 + sum(shape), shape, 5)
     lr, eps = 0.05, 1e-8
     traj = lambda **kw: _oracle(w0, grads, lr, eps, **kw)  # noqa: E731
-    _run(
+    run_trajectory(
         ex.adagrad, "adagrad", w0, grads, {"learning_rate": lr, "epsilon": eps}, traj(), state_key="cache",
         mistakes={
             RESET: _ws(traj(reset=True)), PLAIN_DW: _ws(traj(plain_dw=True)), NO_SQRT: _ws(traj(sqrt=False)),
@@ -159,7 +97,7 @@ def test_adagrad_epsilon_placement(ex):
     w = np.array([[0.5, -1.0], [2.0, 0.25]])
     lr, eps = 0.1, 1e-7
     traj = lambda **kw: _oracle(w, [TINY], lr, eps, **kw)  # noqa: E731
-    _run(
+    run_trajectory(
         ex.adagrad, "adagrad", w, [TINY], {"learning_rate": lr, "epsilon": eps}, traj(), state_key="cache", dw_scale=1e-6,
         mistakes={
             EPS_INSIDE: _ws(traj(eps_inside=True)),
@@ -171,11 +109,11 @@ def test_adagrad_epsilon_placement(ex):
 
 def test_adagrad_defaults(ex):
     """adagrad: config None means learning_rate 1e-2 and epsilon 1e-8, recorded in config"""
-    w0, grads = _problem(70, (4,), 3)
-    config = _run(ex.adagrad, "adagrad", w0, grads, None, _oracle(w0, grads, 1e-2, 1e-8), state_key="cache",
+    w0, grads = seeded_problem(70, (4,), 3)
+    config = run_trajectory(ex.adagrad, "adagrad", w0, grads, None, _oracle(w0, grads, 1e-2, 1e-8), state_key="cache",
                   mistakes={RESET: _ws(_oracle(w0, grads, 1e-2, 1e-8, reset=True))})
     for key, default in (("learning_rate", 1e-2), ("epsilon", 1e-8)):
-        value = _key(config, key, "adagrad", "Called with config=None")
+        value = state_entry(config, key, "adagrad", "Called with config=None")
         assert_close(value, default, what=f"config['{key}'] after adagrad(w, dw, None)", rtol=1e-12, atol=0)
 
 
@@ -188,7 +126,7 @@ def test_rmsprop_first_step(ex):
     dw = np.array([0.5, 1.0, -2.0])
     lr, decay, eps = 0.01, 0.9, 1e-8
     traj = lambda **kw: _oracle(w, [dw], lr, eps, decay, **kw)  # noqa: E731
-    _run(
+    run_trajectory(
         ex.rmsprop, "rmsprop", w, [dw], {"learning_rate": lr, "decay_rate": decay}, traj(), state_key="cache",
         mistakes={
             "the factor (1 - decay_rate) in front of dw**2 is missing: cache = decay_rate * cache + (1 - decay_rate) * dw**2.":
@@ -210,10 +148,10 @@ def test_rmsprop_first_step(ex):
 @pytest.mark.parametrize("shape", [(3,), (3, 4), (2, 5)], ids=str)
 def test_rmsprop_cache_kept_between_calls(ex, shape):
     """rmsprop: five steps in a row, a leaky average of dw² in config['cache']"""
-    w0, grads = _problem(80 + sum(shape), shape, 5)
+    w0, grads = seeded_problem(80 + sum(shape), shape, 5)
     lr, decay, eps = 0.01, 0.8, 1e-8
     traj = lambda **kw: _oracle(w0, grads, lr, eps, decay, **kw)  # noqa: E731
-    _run(
+    run_trajectory(
         ex.rmsprop, "rmsprop", w0, grads, {"learning_rate": lr, "decay_rate": decay, "epsilon": eps}, traj(),
         state_key="cache",
         mistakes={
@@ -234,7 +172,7 @@ def test_rmsprop_epsilon_placement(ex):
     w = np.array([[0.5, -1.0], [2.0, 0.25]])
     lr, decay, eps = 0.01, 0.99, 1e-7
     traj = lambda **kw: _oracle(w, [TINY], lr, eps, decay, **kw)  # noqa: E731
-    _run(
+    run_trajectory(
         ex.rmsprop, "rmsprop", w, [TINY], {"learning_rate": lr, "decay_rate": decay, "epsilon": eps}, traj(),
         state_key="cache", dw_scale=1e-6,
         mistakes={
@@ -247,9 +185,9 @@ def test_rmsprop_epsilon_placement(ex):
 
 def test_rmsprop_defaults(ex):
     """rmsprop: config None means learning_rate 1e-2, decay_rate 0.99, epsilon 1e-8, recorded in config"""
-    w0, grads = _problem(90, (4,), 3)
-    config = _run(ex.rmsprop, "rmsprop", w0, grads, None, _oracle(w0, grads, 1e-2, 1e-8, 0.99), state_key="cache",
+    w0, grads = seeded_problem(90, (4,), 3)
+    config = run_trajectory(ex.rmsprop, "rmsprop", w0, grads, None, _oracle(w0, grads, 1e-2, 1e-8, 0.99), state_key="cache",
                   mistakes={RESET: _ws(_oracle(w0, grads, 1e-2, 1e-8, 0.99, reset=True))})
     for key, default in (("learning_rate", 1e-2), ("decay_rate", 0.99), ("epsilon", 1e-8)):
-        value = _key(config, key, "rmsprop", "Called with config=None")
+        value = state_entry(config, key, "rmsprop", "Called with config=None")
         assert_close(value, default, what=f"config['{key}'] after rmsprop(w, dw, None)", rtol=1e-12, atol=0)

@@ -8,73 +8,13 @@ the learner's step on a quadratic and holds it against Nesterov's classic form
 θ + μ·v at every step, and plain momentum must not pass.
 """
 
-import copy
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, call_unchanged, fail, rng
+from checker.optimizer_checks import call_step, run_trajectory, seeded_problem, state_entry
+from checker.testing import assert_close
 
-# --------------------------------------------------------------------------- helpers (the same in 07, 08, 09)
-
-
-def _step(fn, name, w, dw, config):
-    """One call of an optimizer step: validated return, w and dw guarded."""
-    result = call_unchanged(fn, w, dw, config, what=name, names=["w", "dw", "config"])
-    if result is None:
-        fail(f"{name} returned None.\nDid you forget `return next_w, config`?")
-    if not isinstance(result, tuple) or len(result) != 2:
-        fail(f"{name} returned {type(result).__name__}; expected the pair (next_w, config): `return next_w, config`.")
-    next_w, new_config = result
-    if isinstance(next_w, dict):
-        fail(f"{name} returned (config, next_w); return them in the order (next_w, config).")
-    next_w = assert_array(next_w, what=f"next_w from {name}", shape=w.shape)
-    if not isinstance(new_config, dict):
-        fail(f"{name} returned {type(new_config).__name__} as config; return the dict that holds the hyper-parameters and the state.")
-    return next_w, new_config
-
-
-def _key(config, key, name, when):
-    if key not in config:
-        fail(
-            f"{when}, the config returned by {name} has no key '{key}' (its keys: {sorted(config)}).\n"
-            f"Store it in config['{key}'] (state) or set it with config.setdefault('{key}', ...) (hyper-parameter), "
-            "so that the next call continues from it."
-        )
-    return config[key]
-
-
-def _run(fn, name, w0, grads, config, expected, state_key=None, mistakes=None, state_mistakes=None):
-    """Carry config through len(grads) calls, as a training loop does; compare next_w
-    (and the state) after each step.
-
-    `expected` is a list of (w_k, state_k) from the oracle; `mistakes` / `state_mistakes`
-    map a described mistake to its own list of w_k / state_k on the same gradients.
-    """
-    w, n = w0, len(grads)
-    small = w0.size <= 6
-    for k, dw in enumerate(grads):
-        before = copy.deepcopy(config)
-        where = f"step {k + 1} of {n}" + (" (config carried over from the previous call)" if k else "")
-        inputs = {"w": w, "dw": dw, "config before the step": before} if small else None
-        w, config = _step(fn, name, w, dw, config)
-        exp_w, exp_state = expected[k]
-        assert_close(
-            w, exp_w, what=f"next_w from {name} at {where}", inputs=inputs,
-            mistakes={d: m[k] for d, m in (mistakes or {}).items()},
-        )
-        if state_key is not None:
-            state = assert_array(_key(config, state_key, name, f"After {where}"), what=f"config['{state_key}'] after {where}")
-            assert_close(
-                state, exp_state, what=f"config['{state_key}'] after {where}", inputs=inputs,
-                mistakes={d: m[k] for d, m in (state_mistakes or {}).items()},
-            )
-    return config
-
-
-def _problem(seed, shape, steps):
-    g = rng(seed)
-    return g.normal(size=shape), [g.normal(size=shape) for _ in range(steps)]
 
 
 def _nesterov_oracle(w, grads, lr, mu, reset=False, sign=1.0, plain=False, flip=False, factor=None):
@@ -120,7 +60,7 @@ def test_first_step(ex):
     w = np.array([1.0, -2.0, 0.5])
     dw = np.array([0.5, 1.0, -2.0])
     v = -0.1 * dw
-    _run(
+    run_trajectory(
         ex.nesterov_momentum, "nesterov_momentum", w, [dw], {"learning_rate": 0.1, "momentum": 0.9},
         [(w + 1.9 * v, v)], state_key="velocity",
         mistakes={
@@ -134,9 +74,9 @@ def test_first_step(ex):
 @pytest.mark.parametrize("shape", [(3,), (3, 4), (2, 5)], ids=str)
 def test_velocity_kept_between_calls(ex, shape):
     """nesterov_momentum: five steps in a row, the velocity kept in config['velocity']"""
-    w0, grads = _problem(40 + sum(shape), shape, 5)
+    w0, grads = seeded_problem(40 + sum(shape), shape, 5)
     lr, mu = 0.1, 0.8
-    _run(
+    run_trajectory(
         ex.nesterov_momentum, "nesterov_momentum", w0, grads, {"learning_rate": lr, "momentum": mu},
         _nesterov_oracle(w0, grads, lr, mu), state_key="velocity",
         mistakes={
@@ -182,7 +122,7 @@ def test_differs_from_plain_momentum_as_it_should(ex):
 
     w, config = np.array([1.0, 2.0]), {"learning_rate": lr, "momentum": mu}
     for k in range(n):
-        w, config = _step(ex.nesterov_momentum, "nesterov_momentum", w, grad(w), config)
+        w, config = call_step(ex.nesterov_momentum, "nesterov_momentum", w, grad(w), config)
         assert_close(
             w, expected[k],
             what=f"w after {k + 1} Nesterov step(s) on f(w) = ½ wᵀAw − bᵀw from w = [1, 2] (learning_rate {lr}, momentum {mu})",
@@ -194,12 +134,12 @@ def test_differs_from_plain_momentum_as_it_should(ex):
 
 def test_defaults(ex):
     """nesterov_momentum: config None means learning_rate 1e-2 and momentum 0.9, recorded in config"""
-    w0, grads = _problem(50, (4,), 3)
-    config = _run(
+    w0, grads = seeded_problem(50, (4,), 3)
+    config = run_trajectory(
         ex.nesterov_momentum, "nesterov_momentum", w0, grads, None, _nesterov_oracle(w0, grads, 1e-2, 0.9),
         state_key="velocity",
         mistakes={PLAIN: _ws(_nesterov_oracle(w0, grads, 1e-2, 0.9, plain=True)), RESET: _ws(_nesterov_oracle(w0, grads, 1e-2, 0.9, reset=True))},
     )
     for key, default in (("learning_rate", 1e-2), ("momentum", 0.9)):
-        value = _key(config, key, "nesterov_momentum", "Called with config=None")
+        value = state_entry(config, key, "nesterov_momentum", "Called with config=None")
         assert_close(value, default, what=f"config['{key}'] after nesterov_momentum(w, dw, None)")
