@@ -131,6 +131,10 @@ class DlxPlugin:
             self._load_error = exc.record
         self._emit({"event": "loaded", "error": self._load_error, "seconds": time.perf_counter() - started})
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._emit({"event": "collect_error", "message": _clip(str(report.longrepr))})
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._collected = len(session.items)
         self._emit({"event": "collected", "count": self._collected, "names": [i.name for i in session.items]})

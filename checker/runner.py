@@ -194,7 +194,7 @@ def _read_records(path: str, token: str) -> list[dict]:
 def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float, returncode: int | None) -> Verdict:
     """Decide the verdict from the worker's records.  Only complete evidence passes."""
     checks: list[CheckResult] = []
-    loaded = collected = None
+    loaded = collected = collect_error = None
     done = False
     running = None
     for record in records:
@@ -217,6 +217,8 @@ def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float
                     seconds=float(record.get("seconds") or 0.0),
                 )
             )
+        elif event == "collect_error":
+            collect_error = str(record.get("message", ""))
         elif event == "done":
             done = True
 
@@ -229,6 +231,14 @@ def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float
             checks,
             message=f"Your code took longer than {timeout:g} s{where} and was stopped.\n"
             "Look for an infinite loop (a `while` whose condition never changes) or far too much work.",
+        )
+    if collect_error is not None:
+        return Verdict(
+            exercise,
+            V.CRASHED,
+            checks,
+            message="The hidden checks themselves could not be loaded: this is a bug in the course, not in your code.\n"
+            "Please report it with the text below.\n" + collect_error,
         )
     if loaded and loaded.get("error"):
         error = loaded["error"]

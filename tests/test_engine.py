@@ -209,3 +209,11 @@ def test_records_without_the_runs_token_are_ignored(tmp_path):
     lines = [json.dumps(r) for r in _records(token="forged")] + ["not json", "[1, 2]"]
     path.write_text("\n".join(lines))
     assert runner._read_records(str(path), "real") == []
+
+
+def test_a_broken_check_file_is_reported_as_the_courses_bug(tmp_path):
+    check = tmp_path / "test_broken.py"
+    check.write_text("def test_x(ex):\n    assert (\n")
+    verdict = runner.run_exercise("mse", SOLUTIONS / "week1/01_mse.py", check, 10)
+    assert verdict.status == V.CRASHED
+    assert "bug in the course" in verdict.message and "SyntaxError" in verdict.message
