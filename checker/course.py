@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from checker import runner, state
 from checker.catalog import Catalog, Exercise, first_todo_line
-from checker.verdict import Verdict
+from checker.verdict import CANCELLED, Verdict
 from checker.workspace import Workspace
 
 
@@ -91,26 +91,21 @@ class Course:
     def record(self, results: Iterable[tuple[Exercise, Verdict]]) -> state.Progress:
         """Save the outcome of runs on the learner's files."""
         results = list(results)
-
-        def change(progress: state.Progress) -> None:
-            for exercise, result in results:
-                progress.record(exercise.name, result.status)
-
-        return self.update(change)
+        return self.update(lambda progress: progress.record_results(results))
 
     def check_many(
         self,
         exercises: list[Exercise],
         jobs: int,
         target_for: Callable[[Exercise], Path] | None = None,
-        on_result: Callable[[Exercise, Verdict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> list[tuple[Exercise, Verdict]]:
         """Run several exercises' checks, `jobs` processes at a time, in catalog order."""
 
         def one(exercise: Exercise) -> tuple[Exercise, Verdict]:
+            if should_stop and should_stop():
+                return exercise, Verdict(exercise.name, CANCELLED, message="Stopped before it ran.")
             result = self.check(exercise, target_for(exercise) if target_for else None)
-            if on_result:
-                on_result(exercise, result)
             return exercise, result
 
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))

@@ -40,6 +40,11 @@ class Progress:
         elif status not in ("cancelled",):
             self.done.discard(exercise)
 
+    def record_results(self, results) -> None:
+        """`record` each (exercise, verdict) pair of a run of several exercises."""
+        for exercise, result in results:
+            self.record(exercise.name, result.status)
+
     def next_hint(self, exercise: str, available: int) -> int:
         """Reveal one more hint; return how many are now revealed."""
         shown = min(self.hints_seen.get(exercise, 0) + 1, available)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import threading
 import time
 from pathlib import Path
@@ -87,6 +88,28 @@ def start_observer(folder: Path, on_path, force_poll: bool):
     return observer, notice or ("Polling for changes (--poll)." if force_poll else "")
 
 
+def _quit_on_termination() -> dict:
+    """Treat SIGTERM / SIGHUP (terminal closed) like Ctrl-C, so the cleanup runs."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            try:
+                previous[number] = signal.signal(number, interrupt)
+            except ValueError:  # not the main thread
+                pass
+    return previous
+
+
+def _restore_handlers(previous: dict) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+
+
 class EventLog:
     """Machine-readable events (DLX_EVENT_LOG=path) for tests and benchmarks."""
 
@@ -124,6 +147,7 @@ class WatchApp:
         self.all_results: list[tuple[Exercise, Verdict]] = []
         self.quitting = False
         self.show_welcome = False
+        self._stopping = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> None:
@@ -140,6 +164,7 @@ class WatchApp:
         if self.progress.recovered:
             self.notices.append("Your progress file was unreadable and has been rebuilt; `c` re-checks everything.")
         self.log.write("start", exercise=self.current.name)
+        previous_handlers = _quit_on_termination()
         try:
             keys.start()
             self._start_run(self.current)
@@ -151,17 +176,20 @@ class WatchApp:
             observer.stop()
             self._stop_processes()
             observer.join(timeout=2)
+            _restore_handlers(previous_handlers)
             self.log.write("quit")
             self.log.close()
             self.console.print(Text("Bye! Your progress is saved; `dlx watch` takes you back here.", style="dim"))
 
     def _stop_processes(self) -> None:
+        self._stopping.set()  # a check-all in flight starts no new process
         if self.running:
             self.running[2].cancel()
             self.running = None
         if self.spare:
             self.spare.kill()
             self.spare = None
+        runner.kill_all()
 
     def _loop(self) -> None:
         while not self.quitting:
@@ -173,9 +201,9 @@ class WatchApp:
                 self._handle(event)
             self._fire_debounced()
 
-    def _wait_time(self) -> float | None:
+    def _wait_time(self) -> float:
         if not self.pending:
-            return None
+            return 0.5  # wake now and then, so Ctrl-C is never stuck behind a blocking get
         now = time.monotonic()
         deadlines = [min(last + DEBOUNCE_QUIET, first + DEBOUNCE_MAX) for first, last in self.pending.values()]
         return max(0.0, min(deadlines) - now)
@@ -263,7 +291,7 @@ class WatchApp:
         self.redraw()
 
         def work() -> None:
-            results = self.course.check_many(self.catalog.exercises, default_jobs())
+            results = self.course.check_many(self.catalog.exercises, default_jobs(), should_stop=self._stopping.is_set)
             self.events.put(("all_checked", results))
 
         threading.Thread(target=work, daemon=True, name="check-all").start()
@@ -273,12 +301,7 @@ class WatchApp:
         self.all_results = results
         for exercise, result in results:
             self.verdicts[exercise.name] = result
-
-        def change(progress: Progress) -> None:
-            for exercise, result in results:
-                progress.record(exercise.name, result.status)
-
-        self._update_progress(change)
+        self._update_progress(lambda progress: progress.record_results(results))
         self.view = "finished" if self.course.all_done(self.progress) else "all_results"
         self.log.write("all_checked", passed=sum(r.passed for _, r in results), total=len(results))
         self.redraw()

@@ -229,3 +229,17 @@ def test_check_all_then_the_final_message(workspace, watch):
     session.pump()
     assert "finished every exercise" in session.screen
     assert session.quit() == 0
+
+
+def test_terminal_closed_cleans_up_like_quit(workspace, watch):
+    import signal
+
+    session = watch()
+    session.wait_verdict("not_started")
+    session.wait_for(lambda e: e["event"] == "spare")
+    pids = session.pids()
+    session.child.kill(signal.SIGHUP)
+    session.wait_for(lambda e: e["event"] == "quit")
+    session.child.expect(pexpect.EOF, timeout=10)
+    time.sleep(0.2)
+    assert [pid for pid in pids if pid_alive(pid)] == []
