@@ -207,7 +207,7 @@ def reset(context: _Context, exercise: str | None, reset_all: bool, yes: bool) -
         except (ws.WorkspaceError, OSError) as exc:
             raise click.ClickException(f"{item.name}: {exc}") from None
         where = f" (your version: {backup})" if backup else ""
-        console.print(render.message(f"Reset {course.display(item)}{where}"))
+        console.print(render.message(f"Reset {course.display(item)}{where}"), soft_wrap=True)
     names = {e.name for e in chosen}
 
     def forget(progress) -> None:
