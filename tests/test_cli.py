@@ -192,3 +192,10 @@ def test_running_checks_writes_nothing_into_the_exercises(workspace):
     dlx(workspace, "verify", "all")
     after = sorted(p.relative_to(workspace.root) for p in workspace.exercises_dir.rglob("*"))
     assert after == before  # no __pycache__, no .pytest_cache, no stray files
+
+
+def test_output_in_a_pipe_has_no_colour_codes(workspace, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for args in (["list"], ["run", "mse"], ["verify", "mse"], ["hint", "mse"]):
+        result = dlx(workspace, *args)
+        assert "\x1b[" not in result.output, args
