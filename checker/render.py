@@ -36,10 +36,10 @@ SHOWN_OUTPUT_LINES = 30
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def make_console(stderr: bool = False) -> Console:
+def make_console() -> Console:
     """A console that drops colour in a pipe or when NO_COLOR is set."""
-    no_color = bool(os.environ.get("NO_COLOR")) or not (sys.stderr if stderr else sys.stdout).isatty()
-    return Console(stderr=stderr, no_color=no_color, highlight=False, emoji=False, soft_wrap=False)
+    no_color = bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty()
+    return Console(no_color=no_color, highlight=False, emoji=False, soft_wrap=False)
 
 
 def sanitize(text: str) -> str:

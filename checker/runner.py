@@ -54,7 +54,7 @@ class _CappedReader(threading.Thread):
 
     def run(self) -> None:
         try:
-            while chunk := self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536):
+            while chunk := self.stream.read1(65536):
                 self.total += len(chunk)
                 room = self.cap - len(self.kept)
                 if room > 0:
@@ -170,6 +170,7 @@ class CheckProcess:
             verdict = Verdict(exercise, V.CANCELLED, message="Cancelled: a newer save replaced this run.")
         verdict.output = self._reader.text()
         verdict.output_bytes = self._reader.total
+        verdict.output_truncated = self._reader.total > len(self._reader.kept)
         verdict.seconds = elapsed
         return verdict
 

@@ -37,7 +37,7 @@ class Progress:
         self.last_status[exercise] = status
         if status == "passed":
             self.done.add(exercise)
-        elif status not in ("cancelled",):
+        elif status != "cancelled":
             self.done.discard(exercise)
 
     def record_results(self, results) -> None:

@@ -39,7 +39,8 @@ class Verdict:
     message: str = ""
     line: int | None = None
     output: str = ""
-    output_bytes: int = 0
+    output_bytes: int = 0  # all the learner printed, of which `output` is the head
+    output_truncated: bool = False
     seconds: float = 0.0
 
     @property
@@ -57,10 +58,6 @@ class Verdict:
     @property
     def first_failure(self) -> CheckResult | None:
         return next((c for c in self.checks if not c.passed), None)
-
-    @property
-    def output_truncated(self) -> bool:
-        return self.output_bytes > len(self.output.encode("utf-8", "replace"))
 
     def summary(self) -> str:
         """One line: the first failing check's title, or why nothing ran."""

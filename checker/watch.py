@@ -333,7 +333,8 @@ class WatchApp:
             self.view = "verdict" if self.view == "list" else "list"
             self.redraw()
         elif key == "r":
-            self.view = "verdict" if self.view != "hints" else "hints"
+            if self.view != "hints":
+                self.view = "verdict"
             self._start_run(self.current)
         elif key == "c":
             self._check_all()
