@@ -208,12 +208,10 @@ def reset(context: _Context, exercise: str | None, reset_all: bool, yes: bool) -
             raise click.ClickException(f"{item.name}: {exc}") from None
         where = f" (your version: {backup})" if backup else ""
         console.print(render.message(f"Reset {course.display(item)}{where}"), soft_wrap=True)
-    names = {e.name for e in chosen}
 
     def forget(progress) -> None:
-        progress.done -= names
-        for name in names:
-            progress.last_status.pop(name, None)
+        for item in chosen:
+            progress.forget(item.name)
 
     course.update(forget)
 

@@ -3,6 +3,7 @@ commands share (which exercise is current, run and record, run many at once)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,20 +64,24 @@ class Course:
     def todo_line(self, exercise: Exercise) -> int | None:
         return first_todo_line(self.path(exercise))
 
+    @functools.cached_property
+    def _by_path(self) -> dict[Path, Exercise]:
+        return {self.path(e).resolve(): e for e in self.catalog.exercises}
+
     def exercise_for(self, path: str | os.PathLike) -> Exercise | None:
-        """The catalog exercise a file path belongs to, if any."""
+        """The catalog exercise a file path belongs to, if any (called for every file event)."""
         try:
-            target = Path(path).resolve()
+            return self._by_path.get(Path(path).resolve())
         except OSError:
             return None
-        for exercise in self.catalog.exercises:
-            if self.path(exercise).resolve() == target:
-                return exercise
-        return None
 
     # ------------------------------------------------------------------ running
+    def preload_for(self, exercise: Exercise) -> tuple[str, ...]:
+        """What a check process imports before its job: TensorFlow only where the checks use it."""
+        return ("tensorflow",) if exercise.tensorflow else ()
+
     def start_process(self, exercise: Exercise) -> runner.CheckProcess:
-        return runner.CheckProcess(preload=("tensorflow",) if exercise.tensorflow else ())
+        return runner.CheckProcess(preload=self.preload_for(exercise))
 
     def check(self, exercise: Exercise, target: Path | None = None, process: runner.CheckProcess | None = None) -> Verdict:
         """Run one exercise's checks (on the learner's file unless `target` is given)."""

@@ -40,6 +40,11 @@ class Progress:
         elif status != "cancelled":
             self.done.discard(exercise)
 
+    def forget(self, exercise: str) -> None:
+        """Drop what is known of an exercise (after a reset to its stub)."""
+        self.done.discard(exercise)
+        self.last_status.pop(exercise, None)
+
     def record_results(self, results) -> None:
         """`record` each (exercise, verdict) pair of a run of several exercises."""
         for exercise, result in results:

@@ -244,8 +244,7 @@ class WatchApp:
     # ------------------------------------------------------------------ runs
     def _take_process(self, exercise: Exercise) -> runner.CheckProcess:
         spare, self.spare = self.spare, None
-        wanted = ("tensorflow",) if exercise.tensorflow else ()
-        if spare is not None and spare.preload == wanted and spare.proc.poll() is None:
+        if spare is not None and spare.preload == self.course.preload_for(exercise) and spare.proc.poll() is None:
             return spare
         if spare is not None:
             spare.kill()
@@ -368,6 +367,8 @@ class WatchApp:
             self.notices.append(f"Reset failed: {exc}")
             self.redraw()
             return
+        name = self.current.name
+        self._update_progress(lambda p: p.forget(name))
         self.notices.append(f"Reset {self.course.display(self.current)}" + (f"; your version is in {backup}" if backup else ""))
         # The watcher sees the rewrite and re-runs the checks.
 
