@@ -38,7 +38,8 @@ def solution(name: str):
 def run_engine(name: str, target: Path) -> Verdict:
     """Run the hidden checks of exercise `name` against `target` through the real engine."""
     exercise = CATALOG.get(name)
-    return runner.run_exercise(name, Path(target), runner.check_file(exercise.check_path), exercise.timeout)
+    preload = ("tensorflow",) if exercise.tensorflow else ()
+    return runner.run_exercise(name, Path(target), runner.check_file(exercise.check_path), exercise.timeout, preload)
 
 
 def run_source(name: str, source: str, tmp_path: Path) -> Verdict:
@@ -57,3 +58,12 @@ def mutate(name: str, tmp_path: Path, old: str, new: str) -> Verdict:
     text = (SOLUTIONS / CATALOG.get(name).file).read_text(encoding="utf-8")
     assert old in text, f"mutation anchor {old!r} not found in the solution of {name}"
     return run_source(name, text.replace(old, new, 1), tmp_path)
+
+
+def load_check(name: str):
+    """The hidden check module of exercise `name`, imported as a plain module.
+
+    Lets the project's tests call a check's own training helper with other seeds
+    (to show a training check is not flaky) without going through pytest.
+    """
+    return load_module(runner.check_file(CATALOG.get(name).check_path))
