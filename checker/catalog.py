@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_MEMORY_MB = 2048  # address space of one check process, unless info.toml says otherwise
+DEFAULT_TENSORFLOW_MEMORY_MB = 6144  # TensorFlow alone reserves ~1.5 GiB of address space
 TODO_PATTERN = re.compile(r"#\s*TODO\b|raise\s+NotImplementedError")
 
 
@@ -32,6 +34,7 @@ class Exercise:
     timeout: float = DEFAULT_TIMEOUT
     check: str = ""  # relative to checker/checks; default weekN/test_<name>.py
     tensorflow: bool = False  # the checks import TensorFlow (a warm worker may preload it)
+    memory_mb: int = DEFAULT_MEMORY_MB  # the check process's address-space limit
 
     @property
     def check_path(self) -> str:
@@ -95,6 +98,13 @@ def load(info_path: Path) -> Catalog:
         raise CatalogError(f"{info_path} is not valid TOML: {exc}") from None
     course = data.get("course", {})
     weeks = {int(k): str(v) for k, v in data.get("weeks", {}).items()}
+    limits = data.get("limits", {})
+    try:
+        course_memory = int(limits.get("memory_mb", DEFAULT_MEMORY_MB))
+        tensorflow_memory = int(limits.get("tensorflow_memory_mb", DEFAULT_TENSORFLOW_MEMORY_MB))
+        week_memory = {int(k): int(v) for k, v in limits.get("weeks", {}).items()}
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise CatalogError(f"{info_path}: [limits] is malformed ({exc!r})") from None
     exercises = []
     for position, raw in enumerate(data.get("exercises", []), start=1):
         try:
@@ -108,6 +118,13 @@ def load(info_path: Path) -> Catalog:
                     timeout=float(raw.get("timeout", DEFAULT_TIMEOUT)),
                     check=str(raw.get("check", "")),
                     tensorflow=bool(raw.get("tensorflow", False)),
+                    memory_mb=int(
+                        raw.get("memory_mb")
+                        or max(
+                            week_memory.get(int(raw["week"]), 0),
+                            tensorflow_memory if raw.get("tensorflow") else course_memory,
+                        )
+                    ),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -91,6 +91,7 @@ class Course:
             target or self.path(exercise),
             runner.check_file(exercise.check_path),
             exercise.timeout,
+            exercise.memory_mb,
         )
 
     def record(self, results: Iterable[tuple[Exercise, Verdict]]) -> state.Progress:

@@ -79,6 +79,8 @@ def describe_load_error(exc: BaseException, path: str) -> dict[str, Any]:
         return {"kind": "syntax_error", "message": message, "line": line}
     frames = _learner_frames(exc.__traceback__, path)
     line = frames[-1].lineno if frames else None
+    if isinstance(exc, MemoryError):
+        return memory_record(frames, None)
     if isinstance(exc, NotImplementedError):
         return {"kind": "not_implemented", "message": "The file raises NotImplementedError when it is imported.", "line": line}
     trace = _format_frames(frames)
@@ -86,6 +88,19 @@ def describe_load_error(exc: BaseException, path: str) -> dict[str, Any]:
     if trace:
         message = f"Your file raised an error while it was being imported:\n{trace}\n{message}"
     return {"kind": "import_error", "message": _clip(message), "line": line}
+
+
+def memory_record(frames: list[traceback.FrameSummary], memory_mb: int | None) -> dict[str, Any]:
+    """A learner-facing record for an allocation refused by the memory limit."""
+    line = frames[-1].lineno if frames else None
+    limit = f" (the limit is {memory_mb} MiB)" if memory_mb else ""
+    where = f"\n{_format_frames(frames)}" if frames else ""
+    message = (
+        f"Your code used too much memory{limit}: an allocation was refused.{where}\n"
+        "Look for an array far bigger than you meant (a shape with N×N where N was expected, "
+        "a list that grows in a loop, broadcasting (N,) against (N, 1))."
+    )
+    return {"kind": "memory", "message": _clip(message), "line": line}
 
 
 def load_target(path: str, module_name: str) -> types.ModuleType:
@@ -106,8 +121,9 @@ def load_target(path: str, module_name: str) -> types.ModuleType:
 class DlxPlugin:
     """Collects per-check records and writes them to the result file."""
 
-    def __init__(self, target_path: str, module_name: str, result_path: str, token: str):
+    def __init__(self, target_path: str, module_name: str, result_path: str, token: str, memory_mb: int | None = None):
         self.target_path = os.path.realpath(target_path)
+        self.memory_mb = memory_mb
         self.module_name = module_name
         self.token = token
         self._out = open(result_path, "a", encoding="utf-8")  # noqa: SIM115 - closed at session end
@@ -167,6 +183,8 @@ class DlxPlugin:
             }
             if report.failed and call.excinfo is not None:
                 record.update(self._classify(call.excinfo.value))
+                if record["kind"] == "memory":
+                    item.session.shouldstop = "out of memory"  # the rest would only fail slowly too
             elif report.skipped:
                 record.update(kind="skipped", message="This check was skipped.", outcome="failed")
             self._emit(record)
@@ -182,6 +200,8 @@ class DlxPlugin:
         line = frames[-1].lineno if frames else None
         if isinstance(exc, TargetLoadError):
             return {"kind": exc.record["kind"], "message": exc.record["message"], "line": exc.record["line"]}
+        if isinstance(exc, MemoryError):
+            return memory_record(frames, self.memory_mb)
         if isinstance(exc, NotImplementedError) and frames:
             name = frames[-1].name
             return {

@@ -27,6 +27,7 @@ STATUS_STYLE = {
     V.SYNTAX_ERROR: ("✗", "red", "syntax error"),
     V.IMPORT_ERROR: ("✗", "red", "error on import"),
     V.TIMEOUT: ("⏱", "red", "timed out"),
+    V.MEMORY: ("▲", "red", "used too much memory"),
     V.CRASHED: ("✗", "red", "crashed"),
     V.MISSING: ("?", "red", "file missing"),
     V.CANCELLED: ("·", "dim", "cancelled"),

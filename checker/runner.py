@@ -13,6 +13,7 @@ import atexit
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from checker import verdict as V
 from checker.verdict import CheckResult, Verdict
 
 OUTPUT_CAP = 16 * 1024  # bytes of learner output kept for the screen
+WARM_UP_LIMIT = 120.0  # seconds a worker may take to import its modules (TensorFlow on a slow laptop)
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 _POSIX = os.name == "posix"
 _LIVE: "weakref.WeakSet[CheckProcess]" = weakref.WeakSet()
@@ -80,23 +82,58 @@ class CheckProcess:
         env["DLX_PRELOAD"] = ",".join(preload)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         popen_kwargs: dict = {}
+        self._ready_fd: int | None = None
         if _POSIX:
             popen_kwargs["start_new_session"] = True
+            # The worker writes one byte here once its imports are done, so a
+            # check's timeout starts then, not while TensorFlow is importing.
+            self._ready_fd, ready_w = os.pipe()
+            popen_kwargs["pass_fds"] = (ready_w,)
+            env["DLX_READY_FD"] = str(ready_w)
         else:  # pragma: no cover - Windows
             popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-m", "checker.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=env,
-            **popen_kwargs,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-m", "checker.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                **popen_kwargs,
+            )
+        finally:
+            if _POSIX:
+                os.close(ready_w)
         self._reader = _CappedReader(self.proc.stdout, OUTPUT_CAP)
         self._reader.start()
         self._cancelled = threading.Event()
         self._used = False
+        self._ready = not _POSIX
+        self._ready_lock = threading.Lock()  # a kill() never closes the fd under a waiting select()
         _LIVE.add(self)
+
+    def wait_ready(self, limit: float = WARM_UP_LIMIT) -> bool:
+        """Wait until the worker has imported its modules; False if it died or took too long."""
+        if self._ready:
+            return True
+        with self._ready_lock:
+            fd = self._ready_fd
+            if fd is None:
+                return False
+            try:
+                readable, _, _ = select.select([fd], [], [], max(0.0, limit))
+                # A killed worker closes its end: readable, but read() gives b"".
+                self._ready = bool(readable) and os.read(fd, 1) == b"R"
+            except (OSError, ValueError):
+                return False
+        if self._ready or readable:
+            self._close_ready_fd()
+        return self._ready
+
+    @property
+    def ready(self) -> bool:
+        """Whether the worker is warm (checked without waiting)."""
+        return self._ready or self.wait_ready(0.0)
 
     # ------------------------------------------------------------------ control
     def kill(self) -> None:
@@ -121,6 +158,22 @@ class CheckProcess:
                     stream.close()
             except OSError:
                 pass
+        if self._ready_lock.acquire(blocking=False):  # else the waiter closes it when it wakes
+            try:
+                self._close_ready_fd(locked=True)
+            finally:
+                self._ready_lock.release()
+
+    def _close_ready_fd(self, locked: bool = False) -> None:
+        if not locked:
+            with self._ready_lock:
+                return self._close_ready_fd(locked=True)
+        fd, self._ready_fd = self._ready_fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def cancel(self) -> None:
         """Stop a run in flight (a newer save supersedes it)."""
@@ -128,8 +181,12 @@ class CheckProcess:
         self.kill()
 
     # ------------------------------------------------------------------ run
-    def run(self, exercise: str, target: Path, check: Path, timeout: float) -> Verdict:
-        """Run `check` against `target`; at most once per CheckProcess."""
+    def run(self, exercise: str, target: Path, check: Path, timeout: float, memory_mb: int | None = None) -> Verdict:
+        """Run `check` against `target`; at most once per CheckProcess.
+
+        `timeout` counts from the moment the warm worker gets the job; `memory_mb`
+        caps the worker's address space while it runs the learner's code.
+        """
         if self._used:
             raise RuntimeError("a CheckProcess runs one job only")
         self._used = True
@@ -137,6 +194,8 @@ class CheckProcess:
         if not Path(target).is_file():
             self.kill()
             return Verdict(exercise, V.MISSING, message=f"The exercise file {target} does not exist. `dlx reset {exercise}` restores it.")
+        if not self.wait_ready():
+            return self._failed_warm_up(exercise, started)
         workdir = tempfile.mkdtemp(prefix="dlx-check-")
         result_path = os.path.join(workdir, "result.jsonl")
         token = secrets.token_hex(16)
@@ -147,6 +206,7 @@ class CheckProcess:
             "result": result_path,
             "token": token,
             "workdir": workdir,
+            "memory_mb": memory_mb,
         }
         timed_out = False
         try:
@@ -165,9 +225,30 @@ class CheckProcess:
             records = _read_records(result_path, token)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        verdict = grade(exercise, records, timed_out=timed_out, timeout=timeout, returncode=self.proc.returncode)
-        if self._cancelled.is_set() and not verdict.passed:
+        verdict = grade(
+            exercise, records, timed_out=timed_out, timeout=timeout, returncode=self.proc.returncode, memory_mb=memory_mb
+        )
+        return self._finish(verdict, elapsed)
+
+    def _failed_warm_up(self, exercise: str, started: float) -> Verdict:
+        """The worker died or hung while importing its (trusted) modules: not the learner's fault."""
+        cancelled = self._cancelled.is_set()
+        self.kill()
+        self._reader.join(timeout=2)
+        verdict = Verdict(
+            exercise,
+            V.CRASHED,
+            message="The check process could not start (it stopped while importing "
+            f"{', '.join(('numpy', 'pytest') + self.preload)}).\n"
+            "Your code was not run.  Is the Python environment complete? The output below may say more.",
+        )
+        if cancelled:
             verdict = Verdict(exercise, V.CANCELLED, message="Cancelled: a newer save replaced this run.")
+        return self._finish(verdict, time.perf_counter() - started)
+
+    def _finish(self, verdict: Verdict, elapsed: float) -> Verdict:
+        if self._cancelled.is_set() and not verdict.passed:
+            verdict = Verdict(verdict.exercise, V.CANCELLED, message="Cancelled: a newer save replaced this run.")
         verdict.output = self._reader.text()
         verdict.output_bytes = self._reader.total
         verdict.output_truncated = self._reader.total > len(self._reader.kept)
@@ -192,7 +273,15 @@ def _read_records(path: str, token: str) -> list[dict]:
     return records
 
 
-def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float, returncode: int | None) -> Verdict:
+def grade(
+    exercise: str,
+    records: list[dict],
+    *,
+    timed_out: bool,
+    timeout: float,
+    returncode: int | None,
+    memory_mb: int | None = None,
+) -> Verdict:
     """Decide the verdict from the worker's records.  Only complete evidence passes."""
     checks: list[CheckResult] = []
     loaded = collected = collect_error = None
@@ -223,6 +312,9 @@ def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float
         elif event == "done":
             done = True
 
+    memory = next((c for c in checks if c.kind == "memory"), None)
+    if memory is not None:  # before a timeout: the refused allocation is the cause worth showing
+        return Verdict(exercise, V.MEMORY, checks, message=memory.message, line=memory.line)
     if timed_out:
         during = next((c.title for c in checks if c.name == running), None) or running
         where = f" (it was running the check `{during}`)" if during else ""
@@ -243,16 +335,22 @@ def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float
         )
     if loaded and loaded.get("error"):
         error = loaded["error"]
-        status = {"syntax_error": V.SYNTAX_ERROR, "not_implemented": V.NOT_STARTED}.get(error.get("kind"), V.IMPORT_ERROR)
+        status = {
+            "syntax_error": V.SYNTAX_ERROR,
+            "not_implemented": V.NOT_STARTED,
+            "memory": V.MEMORY,
+        }.get(error.get("kind"), V.IMPORT_ERROR)
         return Verdict(exercise, status, checks, message=str(error.get("message", "")), line=error.get("line"))
     if not done or collected is None:
         how = f"exit code {returncode}" if returncode is None or returncode >= 0 else f"killed by signal {-returncode}"
+        hint = "Did your code call sys.exit() / os._exit(), or crash Python?"
+        if memory_mb and returncode is not None and returncode < 0 and -returncode in _ABORT_SIGNALS:
+            hint += f" It may also have run out of memory (the limit is {memory_mb} MiB)."
         return Verdict(
             exercise,
             V.CRASHED,
             checks,
-            message=f"The check process stopped before it finished ({how}).\n"
-            "Did your code call sys.exit() / os._exit(), or crash Python? Nothing was graded, so this is not a pass.",
+            message=f"The check process stopped before it finished ({how}).\n{hint} Nothing was graded, so this is not a pass.",
         )
     count = int(collected.get("count") or 0)
     names = {c.name for c in checks}
@@ -268,9 +366,17 @@ def grade(exercise: str, records: list[dict], *, timed_out: bool, timeout: float
     return Verdict(exercise, V.FAILED, checks, message=first.message, line=first.line)
 
 
+_ABORT_SIGNALS = {getattr(signal, name) for name in ("SIGABRT", "SIGSEGV", "SIGBUS") if hasattr(signal, name)}
 atexit.register(kill_all)
 
 
-def run_exercise(exercise: str, target: Path, check: Path, timeout: float, preload: tuple[str, ...] = ()) -> Verdict:
+def run_exercise(
+    exercise: str,
+    target: Path,
+    check: Path,
+    timeout: float,
+    preload: tuple[str, ...] = (),
+    memory_mb: int | None = None,
+) -> Verdict:
     """Start a worker, run one exercise's checks, and return the verdict."""
-    return CheckProcess(preload).run(exercise, target, check, timeout)
+    return CheckProcess(preload).run(exercise, target, check, timeout, memory_mb)

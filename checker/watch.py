@@ -359,6 +359,11 @@ class WatchApp:
     def _set_current(self, exercise: Exercise) -> None:
         self.current = exercise
         self._update_progress(lambda p: setattr(p, "current", exercise.name))
+        if self.spare is not None and self.spare.preload != self.course.preload_for(exercise):
+            # The next exercise needs other modules (TensorFlow, or not): warm the right kind now.
+            self.spare.kill()
+            self.spare = self.course.start_process(exercise)
+            self.log.write("spare", pid=self.spare.proc.pid)
 
     def _reset_current(self) -> None:
         try:

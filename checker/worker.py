@@ -1,9 +1,11 @@
 """The check process: `python -I -B -m checker.worker`.
 
-It imports the heavy, trusted modules first (pytest, numpy, the toolkit) and
-only then waits for its one job on stdin, so the parent can start it early and
-hand it the job later: the import time overlaps with the parent's own start-up.
-One worker runs one job and exits; it is never reused for another learner run.
+It imports the heavy, trusted modules first (pytest, numpy, the toolkit, and
+TensorFlow/Keras when the exercise needs them), tells the parent it is ready,
+and only then waits for its one job on stdin.  The parent starts it early (a
+warm spare while the learner types), so the import time is off the critical
+path, and the job's timeout starts only once it is ready.  One worker runs one
+job and exits; no learner code ever ran in it before its job.
 """
 
 from __future__ import annotations
@@ -22,6 +24,53 @@ def _warm_up(preload: list[str]) -> None:
 
     for name in preload:
         __import__(name)
+    if "tensorflow" in preload:
+        _warm_up_keras()
+
+
+def _warm_up_keras() -> None:
+    """Pay TensorFlow's first-op and first-layer costs now, then forget the session.
+
+    The first tensor op and the first Keras layer each take a few hundred ms
+    (kernel registration, oneDNN set-up).  `clear_session` resets Keras' global
+    state (layer-name counters, the graph), so the learner's run starts as if
+    nothing had been built.
+    """
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.train_on_batch(np.zeros((2, 4), "float32"), np.zeros((2, 2), "float32"))
+    model.predict(np.zeros((1, 4), "float32"), verbose=0)
+    keras.backend.clear_session()
+
+
+def _signal_ready() -> None:
+    """One byte on the parent's ready pipe; then close it so learner code never holds it."""
+    fd = os.environ.pop("DLX_READY_FD", None)
+    if fd is None:
+        return
+    try:
+        os.write(int(fd), b"R")
+        os.close(int(fd))
+    except (OSError, ValueError):
+        pass
+
+
+def _limit_memory(memory_mb: int | None) -> None:
+    """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
+    if not memory_mb:
+        return
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: no rlimits
+        return
+    limit = int(memory_mb) * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
 
 
 def run_job(job: dict) -> int:
@@ -32,10 +81,11 @@ def run_job(job: dict) -> int:
 
     workdir = job["workdir"]
     os.chdir(workdir)
+    _limit_memory(job.get("memory_mb"))
     ini = os.path.join(workdir, "pytest.ini")
     with open(ini, "w", encoding="utf-8") as handle:
         handle.write("[pytest]\n")
-    plugin = DlxPlugin(job["target"], job["module_name"], job["result"], job["token"])
+    plugin = DlxPlugin(job["target"], job["module_name"], job["result"], job["token"], memory_mb=job.get("memory_mb"))
     args = [
         job["check"],
         "-c", ini,               # never read a pytest.ini / pyproject of the learner's
@@ -52,6 +102,7 @@ def run_job(job: dict) -> int:
 def main() -> None:
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
     _warm_up(preload)
+    _signal_ready()
     line = sys.stdin.readline()
     if not line.strip():
         return  # the parent went away before sending a job (e.g. a spare never used)

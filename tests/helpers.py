@@ -39,7 +39,9 @@ def run_engine(name: str, target: Path) -> Verdict:
     """Run the hidden checks of exercise `name` against `target` through the real engine."""
     exercise = CATALOG.get(name)
     preload = ("tensorflow",) if exercise.tensorflow else ()
-    return runner.run_exercise(name, Path(target), runner.check_file(exercise.check_path), exercise.timeout, preload)
+    return runner.run_exercise(
+        name, Path(target), runner.check_file(exercise.check_path), exercise.timeout, preload, exercise.memory_mb
+    )
 
 
 def run_source(name: str, source: str, tmp_path: Path) -> Verdict:
