@@ -124,6 +124,7 @@ class DlxPlugin:
     def __init__(self, target_path: str, module_name: str, result_path: str, token: str, memory_mb: int | None = None):
         self.target_path = os.path.realpath(target_path)
         self.memory_mb = memory_mb
+        self.keep_pytest_report = False  # plain-pytest use (checker.pytest_dlx) shows pytest's report
         self.module_name = module_name
         self.token = token
         self._out = open(result_path, "a", encoding="utf-8")  # noqa: SIM115 - closed at session end
@@ -152,7 +153,7 @@ class DlxPlugin:
             self._emit({"event": "collect_error", "message": _clip(str(report.longrepr))})
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        for item in session.items:
+        for item in session.items if not self.keep_pytest_report else ():
             # pytest's rich failure report is never shown (we classify failures
             # ourselves), and building it costs ~10 ms a failing check.
             item.repr_failure = _plain_failure

@@ -274,7 +274,14 @@ class WatchApp:
         self.running = None
         self.verdicts[exercise.name] = result
         self._update_progress(lambda p: p.record(exercise.name, result.status))
-        self.log.write("verdict", exercise=exercise.name, status=result.status, seconds=result.seconds, run=run_id)
+        self.log.write(
+            "verdict",
+            exercise=exercise.name,
+            status=result.status,
+            seconds=result.seconds,
+            check_seconds=sum(c.seconds for c in result.checks),  # the checks' own work (training...)
+            run=run_id,
+        )
         if self.spare is None:
             self.spare = self.course.start_process(self.current)  # warm while the learner types
             self.log.write("spare", pid=self.spare.proc.pid)

@@ -217,3 +217,21 @@ def test_a_broken_check_file_is_reported_as_the_courses_bug(tmp_path):
     verdict = runner.run_exercise("mse", SOLUTIONS / "week1/01_mse.py", check, 10)
     assert verdict.status == V.CRASHED
     assert "bug in the course" in verdict.message and "SyntaxError" in verdict.message
+
+
+@pytest.mark.parametrize("target, code", [("solutions", 0), ("exercises", 1)])
+def test_checks_also_run_under_plain_pytest_for_authors(tmp_path, target, code):
+    """`pytest -p checker.pytest_dlx --dlx-target FILE` runs the same checks, with pytest's own report."""
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "checker.pytest_dlx", "-p", "no:cacheprovider",
+         "--dlx-target", str(REPO / target / "week1/01_mse.py"), str(MSE_CHECK)],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert done.returncode == code, done.stdout[-2000:]
+    if code:
+        assert "NotImplementedError" in done.stdout and "01_mse.py" in done.stdout
