@@ -34,10 +34,85 @@ _POSIX = os.name == "posix"
 _LIVE: "weakref.WeakSet[CheckProcess]" = weakref.WeakSet()
 
 
+_SPAWN_LOCK = threading.Lock()  # a worker being started is never mistaken for an escaped process
+_WORKER_PIDS: set[int] = set()
+_MARK = "DLX_CHECK_PROCESS"  # in every worker's environment, so its descendants can be recognised
+
+
 def kill_all() -> None:
     """Kill every check process still alive (on quit, Ctrl-C, or exit): none outlives dlx."""
     for process in list(_LIVE):
         process.kill()
+    kill_escaped()
+
+
+def _become_subreaper() -> bool:
+    """Linux: orphaned descendants are re-parented to dlx (not to init), so it can find them."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+_SUBREAPER = _become_subreaper()
+
+
+def kill_escaped() -> int:
+    """Kill processes that learner code started and that left the worker's process group.
+
+    A `setsid()` or a double fork escapes the group kill; as the subreaper, dlx
+    inherits such orphans, and their environment still carries the worker's mark.
+    Returns how many were killed.
+    """
+    if not _SUBREAPER:
+        return 0
+    killed = 0
+    mark = f"{_MARK}={os.getpid()}".encode()
+    for _ in range(5):  # killing one may orphan its own children: look again
+        found = []
+        with _SPAWN_LOCK:
+            for pid in _children_of(os.getpid()):
+                if pid in _WORKER_PIDS:
+                    continue
+                try:
+                    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if mark in environ:
+                    found.append(pid)
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        for pid in found:
+            try:
+                os.waitpid(pid, 0)  # they are our children now: reap them
+            except ChildProcessError:
+                pass
+        if not found:
+            break
+    return killed
+
+
+def _children_of(parent: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == parent:
+            children.append(int(entry))
+    return children
 
 
 def check_file(check: str) -> Path:
@@ -46,23 +121,49 @@ def check_file(check: str) -> Path:
 
 
 class _CappedReader(threading.Thread):
-    """Drains a pipe to its end, keeping only the first `cap` bytes."""
+    """Drains a pipe to its end, keeping only the first `cap` bytes.
+
+    It owns the pipe: it closes it at EOF, or once `finish` has been called and
+    the pipe stays quiet, so a process that escaped the kill and still holds the
+    pipe open can neither hang the runner nor keep this thread forever.
+    """
 
     def __init__(self, stream, cap: int):
         super().__init__(daemon=True)
         self.stream, self.cap = stream, cap
         self.kept = bytearray()
         self.total = 0
+        self._deadline: float | None = None
 
     def run(self) -> None:
+        fd = self.stream.fileno()
         try:
-            while chunk := self.stream.read1(65536):
+            while True:
+                if _POSIX:
+                    readable, _, _ = select.select([fd], [], [], 0.05)
+                    if not readable:
+                        if self._deadline is not None and time.monotonic() > self._deadline:
+                            break
+                        continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
                 self.total += len(chunk)
                 room = self.cap - len(self.kept)
                 if room > 0:
                     self.kept += chunk[:room]
         except (OSError, ValueError):
             pass
+        finally:
+            try:
+                self.stream.close()
+            except OSError:
+                pass
+
+    def finish(self, grace: float = 0.3) -> None:
+        """The writer was killed: drain what is left, then stop even if the pipe never closes."""
+        self._deadline = time.monotonic() + grace
+        self.join(timeout=grace + 1.0)
 
     def text(self) -> str:
         return self.kept.decode("utf-8", "replace")
@@ -80,6 +181,7 @@ class CheckProcess:
         self.preload = tuple(preload)
         env = dict(os.environ)
         env["DLX_PRELOAD"] = ",".join(preload)
+        env[_MARK] = str(os.getpid())
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         popen_kwargs: dict = {}
         self._ready_fd: int | None = None
@@ -93,14 +195,16 @@ class CheckProcess:
         else:  # pragma: no cover - Windows
             popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-m", "checker.worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=env,
-                **popen_kwargs,
-            )
+            with _SPAWN_LOCK:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", "-B", "-m", "checker.worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    **popen_kwargs,
+                )
+                _WORKER_PIDS.add(self.proc.pid)
         finally:
             if _POSIX:
                 os.close(ready_w)
@@ -152,12 +256,15 @@ class CheckProcess:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - kernel trouble
             pass
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                if stream:
-                    stream.close()
-            except OSError:
-                pass
+        with _SPAWN_LOCK:
+            _WORKER_PIDS.discard(self.proc.pid)
+        kill_escaped()
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        # stdout belongs to the reader thread, which closes it (see _CappedReader).
         if self._ready_lock.acquire(blocking=False):  # else the waiter closes it when it wakes
             try:
                 self._close_ready_fd(locked=True)
@@ -220,7 +327,7 @@ class CheckProcess:
             except subprocess.TimeoutExpired:
                 timed_out = True
             self.kill()  # always: learner threads or children must not outlive the check
-            self._reader.join(timeout=2)
+            self._reader.finish()
             elapsed = time.perf_counter() - started
             records = _read_records(result_path, token)
         finally:
@@ -234,7 +341,7 @@ class CheckProcess:
         """The worker died or hung while importing its (trusted) modules: not the learner's fault."""
         cancelled = self._cancelled.is_set()
         self.kill()
-        self._reader.join(timeout=2)
+        self._reader.finish()
         verdict = Verdict(
             exercise,
             V.CRASHED,

@@ -235,3 +235,39 @@ def test_checks_also_run_under_plain_pytest_for_authors(tmp_path, target, code):
     assert done.returncode == code, done.stdout[-2000:]
     if code:
         assert "NotImplementedError" in done.stdout and "01_mse.py" in done.stdout
+
+
+@pytest.mark.parametrize("escape", ["setsid", "double_fork"])
+def test_a_process_that_escapes_the_group_is_killed_and_cannot_hang_the_runner(tmp_path, escape):
+    """`start_new_session` (setsid) or a double fork leaves the worker's process group, and
+    the escapee still holds the output pipe; dlx must neither wait for it nor leave it running."""
+    pid_file = tmp_path / "pid"
+    spawn = {
+        "setsid": f"""
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    open({str(pid_file)!r}, "w").write(str(p.pid))
+""",
+        "double_fork": f"""
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            open({str(pid_file)!r}, "w").write(str(os.getpid()))
+            time.sleep(60)
+        os._exit(0)
+""",
+    }[escape]
+    target = tmp_path / "01_mse.py"
+    target.write_text(
+        "import os, subprocess, sys, time\nimport numpy as np\n"
+        "def mse_loss(X, y, w):\n" + spawn + "    return float(np.mean((X @ w - y) ** 2))\n"
+        "def mse_grad(X, y, w):\n    return 2 * X.T @ (X @ w - y) / len(y)\n"
+    )
+    started = time.perf_counter()
+    verdict = runner.run_exercise("mse", target, MSE_CHECK, timeout=20)
+    assert time.perf_counter() - started < 10
+    assert verdict.status == V.PASSED  # the code is right; escaping is not a reason to fail it
+    escaped = int(pid_file.read_text())
+    deadline = time.time() + 3
+    while pid_alive(escaped) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not pid_alive(escaped)
