@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from checker.tamper import Guard
+from checker.tamper import describe as describe_tampering
 from checker.testing import CheckFailure
 
 MAX_MESSAGE = 4000
@@ -130,6 +132,8 @@ class DlxPlugin:
         self._out = open(result_path, "a", encoding="utf-8")  # noqa: SIM115 - closed at session end
         self._target: Target | None = None
         self._load_error: dict[str, Any] | None = None
+        self._guard: Guard | None = None
+        self._tampered = False
         self._collected = 0
 
     # ---------------------------------------------------------------- output
@@ -141,12 +145,23 @@ class DlxPlugin:
     # ---------------------------------------------------------------- hooks
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         started = time.perf_counter()
+        self._guard = Guard()
         try:
             module = load_target(self.target_path, self.module_name)
             self._target = Target(module, Path(self.target_path))
         except TargetLoadError as exc:
             self._load_error = exc.record
         self._emit({"event": "loaded", "error": self._load_error, "seconds": time.perf_counter() - started})
+        self._check_tools()
+
+    def _check_tools(self) -> None:
+        """Report, once, if learner code rebound numpy/builtins/checker/pytest names."""
+        if self._tampered:
+            return
+        changes = self._guard.changes()
+        if changes:
+            self._tampered = True
+            self._emit({"event": "tampered", "what": changes, "message": describe_tampering(changes)})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -192,6 +207,7 @@ class DlxPlugin:
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._check_tools()
         self._emit({"event": "done", "collected": self._collected})
         self._out.close()
 

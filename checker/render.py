@@ -28,6 +28,7 @@ STATUS_STYLE = {
     V.IMPORT_ERROR: ("✗", "red", "error on import"),
     V.TIMEOUT: ("⏱", "red", "timed out"),
     V.MEMORY: ("▲", "red", "used too much memory"),
+    V.TAMPERED: ("✗", "red", "changed the checker's tools"),
     V.CRASHED: ("✗", "red", "crashed"),
     V.MISSING: ("?", "red", "file missing"),
     V.CANCELLED: ("·", "dim", "cancelled"),

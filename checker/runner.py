@@ -391,7 +391,7 @@ def grade(
 ) -> Verdict:
     """Decide the verdict from the worker's records.  Only complete evidence passes."""
     checks: list[CheckResult] = []
-    loaded = collected = collect_error = None
+    loaded = collected = collect_error = tampered = None
     done = False
     running = None
     for record in records:
@@ -414,11 +414,15 @@ def grade(
                     seconds=float(record.get("seconds") or 0.0),
                 )
             )
+        elif event == "tampered":
+            tampered = record
         elif event == "collect_error":
             collect_error = str(record.get("message", ""))
         elif event == "done":
             done = True
 
+    if tampered is not None:  # nothing that ran after the tools were changed can be trusted
+        return Verdict(exercise, V.TAMPERED, checks, message=str(tampered.get("message", "")))
     memory = next((c for c in checks if c.kind == "memory"), None)
     if memory is not None:  # before a timeout: the refused allocation is the cause worth showing
         return Verdict(exercise, V.MEMORY, checks, message=memory.message, line=memory.line)
@@ -462,7 +466,14 @@ def grade(
     count = int(collected.get("count") or 0)
     names = {c.name for c in checks}
     if count == 0 or len(names) != count:
-        return Verdict(exercise, V.CRASHED, checks, message=f"Only {len(names)} of {count} checks reported a result; this is not a pass.")
+        during = f" while the check `{running}` was running" if running and running not in names else ""
+        return Verdict(
+            exercise,
+            V.CRASHED,
+            checks,
+            message=f"The checks were stopped{during}: only {len(names)} of {count} reported a result, so this is not a pass.\n"
+            "Did your code raise KeyboardInterrupt or SystemExit, or call sys.exit()? Let your function return its result instead.",
+        )
     failures = [c for c in checks if not c.passed]
     if not failures:
         return Verdict(exercise, V.PASSED, checks)

@@ -17,6 +17,7 @@ import sys
 
 def _warm_up(preload: list[str]) -> None:
     import numpy  # noqa: F401 - imported for its start-up cost
+    import numpy.testing  # noqa: F401 - before learner code, so patches to it are noticed
     import pytest  # noqa: F401
 
     import checker.plugin  # noqa: F401
@@ -106,7 +107,15 @@ def main() -> None:
     line = sys.stdin.readline()
     if not line.strip():
         return  # the parent went away before sending a job (e.g. a spare never used)
-    sys.exit(run_job(json.loads(line)))
+    code = run_job(json.loads(line))
+    # Exit now: a thread the learner left running must not keep the process
+    # (and the verdict) waiting, and no atexit/__del__ of theirs runs after the report.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
