@@ -43,15 +43,13 @@ def test_a_spare_is_ready_before_its_job_and_runs_one_job_only():
 
 
 def test_each_run_gets_a_process_no_learner_code_has_touched(tmp_path):
-    """A module-level patch in one run is gone in the next: every run is a new process."""
+    """A patch made by one run is gone in the next: every run is a new process."""
     check = write(tmp_path / "test_probe.py", """\
         import numpy
 
-        def test_numpy_is_pristine(ex):
-            assert numpy.allclose(numpy.zeros(1), numpy.ones(1)) is False or numpy.allclose.__module__ == "numpy"
+        def test_numpy_is_pristine_then_patch_it(ex):
             assert getattr(numpy, "_dlx_marker", None) is None, "a previous run's patch leaked"
-
-        def test_patch(ex):
+            assert numpy.allclose(numpy.zeros(1), numpy.ones(1)) is False
             ex.patch()
         """)
     target = write(tmp_path / "target.py", """\
@@ -60,9 +58,10 @@ def test_each_run_gets_a_process_no_learner_code_has_touched(tmp_path):
             numpy._dlx_marker = "leaked"
             numpy.allclose = lambda *a, **k: True
         """)
-    first = runner.run_exercise("probe", target, check, 10)
-    second = runner.run_exercise("probe", target, check, 10)
-    assert first.status == second.status == V.PASSED
+    for _ in range(2):
+        verdict = runner.run_exercise("probe", target, check, 10)
+        assert verdict.status == V.TAMPERED  # the patch itself is noticed...
+        assert verdict.checks[0].passed  # ...and it was not there when the run began
 
 
 def test_keras_state_is_fresh_in_a_warm_tensorflow_worker(tmp_path):
