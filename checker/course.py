@@ -80,12 +80,18 @@ class Course:
         """What a check process imports before its job: TensorFlow only where the checks use it."""
         return ("tensorflow",) if exercise.tensorflow else ()
 
-    def start_process(self, exercise: Exercise) -> runner.CheckProcess:
-        return runner.CheckProcess(preload=self.preload_for(exercise))
+    def start_process(self, exercise: Exercise, threads: int | None = None) -> runner.CheckProcess:
+        return runner.CheckProcess(preload=self.preload_for(exercise), threads=threads)
 
-    def check(self, exercise: Exercise, target: Path | None = None, process: runner.CheckProcess | None = None) -> Verdict:
+    def check(
+        self,
+        exercise: Exercise,
+        target: Path | None = None,
+        process: runner.CheckProcess | None = None,
+        threads: int | None = None,
+    ) -> Verdict:
         """Run one exercise's checks (on the learner's file unless `target` is given)."""
-        process = process or self.start_process(exercise)
+        process = process or self.start_process(exercise, threads)
         return process.run(
             exercise.name,
             target or self.path(exercise),
@@ -106,12 +112,18 @@ class Course:
         target_for: Callable[[Exercise], Path] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> list[tuple[Exercise, Verdict]]:
-        """Run several exercises' checks, `jobs` processes at a time, in catalog order."""
+        """Run several exercises' checks, `jobs` processes at a time, in catalog order.
+
+        Each process gets its share of the cores for its maths libraries, so that
+        parallel runs do not fight over them (two 2-thread BLAS runs on two cores
+        are several times slower than two 1-thread runs).
+        """
+        threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
 
         def one(exercise: Exercise) -> tuple[Exercise, Verdict]:
             if should_stop and should_stop():
                 return exercise, Verdict(exercise.name, CANCELLED, message="Stopped before it ran.")
-            result = self.check(exercise, target_for(exercise) if target_for else None)
+            result = self.check(exercise, target_for(exercise) if target_for else None, threads=threads)
             return exercise, result
 
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))

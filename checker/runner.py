@@ -28,6 +28,10 @@ from checker import verdict as V
 from checker.verdict import CheckResult, Verdict
 
 OUTPUT_CAP = 16 * 1024  # bytes of learner output kept for the screen
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+)
 WARM_UP_LIMIT = 120.0  # seconds a worker may take to import its modules (TensorFlow on a slow laptop)
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 _POSIX = os.name == "posix"
@@ -177,10 +181,13 @@ class CheckProcess:
     thread to stop a run in flight.
     """
 
-    def __init__(self, preload: tuple[str, ...] = ()):
+    def __init__(self, preload: tuple[str, ...] = (), threads: int | None = None):
         self.preload = tuple(preload)
         env = dict(os.environ)
         env["DLX_PRELOAD"] = ",".join(preload)
+        if threads:  # the maths libraries' thread pools, unless the user chose already
+            for name in THREAD_VARIABLES:
+                env.setdefault(name, str(threads))
         env[_MARK] = str(os.getpid())
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         popen_kwargs: dict = {}
