@@ -167,6 +167,12 @@ class DlxPlugin:
         if report.failed:
             self._emit({"event": "collect_error", "message": _clip(str(report.longrepr))})
 
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
+        if self._load_error is not None:
+            # The file did not load: the verdict is that error, and running each
+            # check only to fail on the missing module would cost ~10 ms a check.
+            items[:] = []
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items if not self.keep_pytest_report else ():
             # pytest's rich failure report is never shown (we classify failures
