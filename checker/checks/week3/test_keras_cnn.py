@@ -1,0 +1,228 @@
+"""Hidden checks for exercise 28 (keras_cnn).
+
+Cheap contract checks come first (a keras.Model, compiled, the right input and
+output shapes, a sane size, a loss that takes integer labels and agrees with the
+last layer), and `train_and_score` repeats them before it trains, so a broken
+model fails in a blink instead of after a training run.  The training itself has
+fixed seeds, a fixed number of epochs and a wall-clock guard that stops a model
+too slow for the budget and says so.
+
+The catalog asks for 0.88 test accuracy; on the shipped 10 000-image subset a
+small CNN gets there only after ~30 s of training, so the check asks for 0.84
+after 5 epochs (the reference gets 0.85–0.87 over seeds).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from checker.datasets import (
+    FASHION_MNIST_SUBSET,
+    DataNotFound,
+    data_dir,
+    load_fashion_mnist,
+)
+from checker.testing import fail, fmt
+
+THRESHOLD = 0.84
+EPOCHS, BATCH = 5, 128
+TIME_BUDGET = 60.0  # seconds of training before the guard stops it
+MAX_PARAMS = 1_000_000
+CONV_LAYERS = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)
+
+
+# ---------------------------------------------------------------- data
+
+
+@functools.lru_cache(maxsize=1)
+def _data():
+    """The shipped subset, always (never the full set $DLX_FASHION_MNIST may point at)."""
+    try:
+        return load_fashion_mnist(data_dir() / FASHION_MNIST_SUBSET)
+    except DataNotFound as exc:
+        fail(f"{exc}\nThis check needs the course's Fashion-MNIST subset: reinstall dlx (or restore data/ in a clone).")
+
+
+# ---------------------------------------------------------------- the contract
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _all_layers(layer)
+
+
+def _from_logits(loss) -> bool:
+    """Whether a compiled loss expects logits (strings and plain functions take probabilities)."""
+    get_config = getattr(loss, "get_config", None)
+    if callable(get_config):
+        try:
+            return bool(get_config().get("from_logits", False))
+        except Exception:  # noqa: BLE001 - an exotic loss: assume the default
+            return False
+    return False
+
+
+def check_model(model, input_shape, n_classes, what="build_cnn"):
+    """Fail with a learner-facing message unless `model` keeps the exercise's contract."""
+    call = f"{what}({input_shape}, {n_classes})"
+    if model is None:
+        fail(f"{call} returned None.\nDid you forget `return model`?")
+    if not isinstance(model, keras.Model):
+        fail(
+            f"{call} returned {type(model).__name__}, expected a keras.Model.\n"
+            "Build it with keras.Sequential([...]) or keras.Model(inputs, outputs) and return the model itself."
+        )
+    if not getattr(model, "compiled", False):
+        fail(
+            f"{call} returned a model that is not compiled.\n"
+            "Call model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"]) before `return model`."
+        )
+    try:
+        got_in = tuple(model.input_shape)
+    except (AttributeError, ValueError, TypeError):
+        fail(
+            f"{call} returned a model without a known input shape.\n"
+            "Start the model with keras.Input(shape=input_shape)."
+        )
+    want_in, want_out = (None, *input_shape), (None, n_classes)
+    if got_in != want_in:
+        fail(
+            f"{call} returned a model whose input shape is {got_in}, expected {want_in}.\n"
+            "Use the input_shape argument (keras.Input(shape=input_shape)) instead of a fixed (28, 28, 1)."
+        )
+    got_out = tuple(model.output_shape)
+    if got_out != want_out:
+        fixed = " Likely mistake: 10 classes are hard-coded; use the n_classes argument." if got_out == (None, 10) else ""
+        fail(
+            f"{call} returned a model whose output shape is {got_out}, expected {want_out}: "
+            f"one score per class.{fixed}\nThe last layer should be Dense(n_classes, ...)."
+        )
+    n_params = model.count_params()
+    if n_params > MAX_PARAMS:
+        fail(
+            f"{call} has {n_params:,} parameters; at most {MAX_PARAMS:,} are allowed, so that it trains within the "
+            "time budget.\nMost of them sit in the first Dense layer after Flatten: put a MaxPooling2D after each "
+            "convolution to shrink the feature maps (26×26×32 → 13×13×32), or use a smaller Dense layer."
+        )
+    if not any(isinstance(layer, CONV_LAYERS) for layer in _all_layers(model)):
+        fail(f"{call} has no Conv2D layer: this exercise is about a convolutional network.")
+
+    x = np.random.default_rng(0).uniform(size=(4, *input_shape)).astype(np.float32)
+    y = np.arange(4) % n_classes
+    try:
+        model.evaluate(x, y, verbose=0)
+    except Exception as exc:  # noqa: BLE001 - any failure here is the learner's loss/labels mismatch
+        name = str(getattr(model, "loss", ""))
+        one_hot = "categorical" in name.lower() and "sparse" not in name.lower()
+        why = (
+            "Likely mistake: categorical_crossentropy expects one-hot label vectors, but the labels are integer "
+            "class ids: use loss=\"sparse_categorical_crossentropy\"."
+            if one_hot
+            else "The labels are integer class ids (shape (N,)): use the sparse categorical cross-entropy."
+        )
+        fail(f"The compiled model cannot score integer labels y = {y.tolist()}:\n{type(exc).__name__}: "
+             f"{str(exc).splitlines()[0][:300]}\n{why}")
+    out = np.asarray(model(x, training=False))
+    probabilities = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
+    from_logits = _from_logits(model.loss)
+    if probabilities and from_logits:
+        fail(
+            "Your last layer applies softmax AND the loss is told it gets logits (from_logits=True).\n"
+            "Likely mistake: softmax is applied twice, which squashes the gradients and slows learning. "
+            "Either drop the last layer's activation, or use the default loss (from_logits=False)."
+        )
+    if not probabilities and not from_logits:
+        fail(
+            f"Your model's outputs are not probabilities (for a random image: {fmt(out[0], precision=3)}, "
+            f"summing to {out[0].sum():.3f}),\nbut the loss expects probabilities (from_logits=False, the default).\n"
+            "Likely mistake: the model outputs logits. Either give the last Dense activation=\"softmax\", or use "
+            "keras.losses.SparseCategoricalCrossentropy(from_logits=True)."
+        )
+
+
+# ---------------------------------------------------------------- training
+
+
+class TimeGuard(keras.callbacks.Callback):
+    """Stops training once it runs past the budget, or once the pace says it would."""
+
+    def __init__(self, budget: float, total_batches: int):
+        super().__init__()
+        self.budget, self.total = budget, total_batches
+        self.done, self.seconds, self.projected, self.stopped = 0, 0.0, 0.0, False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.done += 1
+        self.seconds = time.perf_counter() - self.start
+        if self.done == 1:
+            self.first = self.seconds  # includes tracing: not the pace
+            return
+        self.projected = self.first + (self.seconds - self.first) / (self.done - 1) * (self.total - 1)
+        if self.seconds > self.budget or (self.done >= 20 and self.projected > 1.5 * self.budget):
+            self.stopped = True
+            self.model.stop_training = True
+
+
+def train_and_score(build, seed: int = 0) -> tuple[float, float]:
+    """Train build((28, 28, 1), 10) as the exercise says; return (test accuracy, training seconds)."""
+    (x_train, y_train), (x_test, y_test) = _data()
+    keras.utils.set_random_seed(seed)
+    model = build((28, 28, 1), 10)
+    check_model(model, (28, 28, 1), 10)
+    guard = TimeGuard(TIME_BUDGET, EPOCHS * math.ceil(len(x_train) / BATCH))
+    model.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0, callbacks=[guard])
+    if guard.stopped:
+        fail(
+            f"Training was stopped: after {guard.done} of {guard.total} batches it had taken {guard.seconds:.0f} s, "
+            f"and at that pace the {EPOCHS} epochs would take about {max(guard.projected, guard.seconds):.0f} s; "
+            f"the budget is {TIME_BUDGET:.0f} s.\nMake the network smaller: fewer filters, a MaxPooling2D after each "
+            "convolution, a smaller Dense layer (the suggested network trains in about 15 s on two CPU cores)."
+        )
+    scores = np.asarray(model.predict(x_test, batch_size=500, verbose=0))
+    if not np.all(np.isfinite(scores)):
+        fail("After training, the model's outputs contain NaN or inf: the training diverged. Is the learning rate too high?")
+    return float(np.mean(np.argmax(scores, axis=1) == y_test)), guard.seconds
+
+
+# ---------------------------------------------------------------- checks
+
+
+def test_returns_a_compiled_model(ex):
+    """build_cnn returns a compiled keras.Model"""
+    model = ex.build_cnn((28, 28, 1), 10)
+    if model is None:
+        fail("build_cnn((28, 28, 1), 10) returned None.\nDid you forget `return model`?")
+    if not isinstance(model, keras.Model):
+        fail(f"build_cnn((28, 28, 1), 10) returned {type(model).__name__}, expected a keras.Model.")
+    if not getattr(model, "compiled", False):
+        fail("build_cnn returned a model that is not compiled.\n"
+             "Call model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"]) before `return model`.")
+
+
+@pytest.mark.parametrize("input_shape, n_classes", [((28, 28, 1), 10), ((32, 32, 3), 5)], ids=["28x28x1-10", "32x32x3-5"])
+def test_keeps_the_contract(ex, input_shape, n_classes):
+    """right input and output shapes, a sane size, a loss for integer labels that fits the last layer"""
+    keras.utils.set_random_seed(1)
+    check_model(ex.build_cnn(input_shape, n_classes), input_shape, n_classes)
+
+
+def test_test_accuracy(ex):
+    """trained 5 epochs on the shipped subset, it reaches ≥ 0.84 test accuracy"""
+    accuracy, seconds = train_and_score(ex.build_cnn, seed=0)
+    if accuracy < THRESHOLD:
+        fail(
+            f"After {EPOCHS} epochs (batch size {BATCH}, {seconds:.0f} s), test accuracy {accuracy:.3f} < {THRESHOLD} "
+            "needed.\nThe suggested network (two Conv2D+MaxPooling2D blocks with 32 and 64 filters, Dense(128), "
+            "Adam with learning rate 1e-3 to 2e-3) reaches about 0.86. Chance is 0.10: near it, look at the "
+            "learning rate and the last layer's activation."
+        )

@@ -1,0 +1,316 @@
+"""Hidden checks for exercise 30 (transfer).
+
+The learner's model is built on the shipped pre-trained encoder (a fresh copy
+for every build).  Cheap contract checks come first (a compiled keras.Model that
+uses the encoder it was given, with its pre-trained weights, the right shapes,
+a loss for integer labels, and the right layers frozen, judged by what the
+optimizer will actually update: the model's trainable weights); the training
+checks repeat them before they train, so a broken model fails in a blink.
+
+Then behaviour: after training, frozen layers are bit-identical and the others
+moved; and on the five classes the encoder never saw, with 20 labels per class,
+the transfer model beats the very same construction on a freshly initialised
+copy of the encoder (keras.models.clone_model) by at least MARGIN.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from checker.datasets import (
+    FASHION_MNIST_SUBSET,
+    DataNotFound,
+    data_dir,
+    load_fashion_mnist,
+)
+from checker.pretrained import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
+from checker.testing import fail, fmt
+
+N_CLASSES = len(NEW_CLASSES)
+PER_CLASS, EPOCHS, BATCH = 20, 20, 10
+DRAWS = 3  # label draws averaged over: one draw of 100 images is a noisy yardstick
+MARGIN = 0.02
+TIME_BUDGET = 60.0  # seconds for all the training runs of one check together
+
+
+# ---------------------------------------------------------------- data and encoder
+
+
+@functools.lru_cache(maxsize=1)
+def _new_classes():
+    """Train and test images of the classes the encoder never saw, relabelled 0..4."""
+    try:
+        (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir() / FASHION_MNIST_SUBSET)
+    except DataNotFound as exc:
+        fail(f"{exc}\nThis check needs the course's Fashion-MNIST subset: reinstall dlx (or restore data/ in a clone).")
+    relabel = np.full(10, -1)
+    relabel[list(NEW_CLASSES)] = np.arange(N_CLASSES)
+    train, test = np.isin(y_train, NEW_CLASSES), np.isin(y_test, NEW_CLASSES)
+    return x_train[train], relabel[y_train[train]], x_test[test], relabel[y_test[test]]
+
+
+def few_labels(seed: int):
+    """PER_CLASS labelled training images of each new class, drawn with `seed`."""
+    x, y, _, _ = _new_classes()
+    g = np.random.default_rng(seed)
+    idx = g.permutation(np.concatenate([g.choice(np.flatnonzero(y == c), PER_CLASS, replace=False) for c in range(N_CLASSES)]))
+    return x[idx], y[idx]
+
+
+def encoder():
+    try:
+        return load_encoder()
+    except DataNotFound as exc:
+        fail(f"{exc}\nThis check needs the course's pre-trained encoder.")
+
+
+def weighted_layers(base):
+    return [layer for layer in base.layers if layer.weights]
+
+
+def _value(variable):
+    """A numpy copy of a Keras variable's current value."""
+    return np.array(variable.numpy(), copy=True)
+
+
+def _names(layers_):
+    return "[" + ", ".join(layer.name for layer in layers_) + "]" if layers_ else "none"
+
+
+# ---------------------------------------------------------------- the contract
+
+
+def _from_logits(loss) -> bool:
+    get_config = getattr(loss, "get_config", None)
+    if callable(get_config):
+        try:
+            return bool(get_config().get("from_logits", False))
+        except Exception:  # noqa: BLE001 - an exotic loss: assume the default
+            return False
+    return False
+
+
+def check_frozen(model, base, n_trainable, call):
+    """The layers the optimizer will update (model.trainable_weights) are the ones asked for."""
+    weighted = weighted_layers(base)
+    updated = {id(v) for v in model.trainable_weights}
+    got = [layer for layer in weighted if any(id(v) in updated for v in layer.weights)]
+    want = weighted[len(weighted) - n_trainable:] if n_trainable else []
+    if got != want:
+        tail = [layer for layer in base.layers[len(base.layers) - n_trainable:] if layer.weights] if n_trainable else []
+        if not n_trainable and got == weighted:
+            why = ("Likely mistake: the encoder is not frozen. Set layer.trainable = False on its layers "
+                   "(base.trainable = False freezes them all at once).")
+        elif n_trainable and got and got == tail:
+            why = ("Likely mistake: you counted the last n_trainable layers of base.layers, including layers without "
+                   "weights (pooling, GlobalAveragePooling2D). Count only the layers that have weights.")
+        elif n_trainable and got == weighted[:n_trainable]:
+            why = "Likely mistake: you unfroze the FIRST n_trainable weighted layers; it is the LAST ones that stay trainable."
+        elif n_trainable and not got:
+            why = ("Likely mistake: every layer of the encoder is frozen: is n_trainable ignored, or did you count "
+                   "the last layers of base.layers including those without weights (the last one, features, is a "
+                   "GlobalAveragePooling2D)? Count only the layers that have weights.")
+        elif got == weighted:
+            why = "Likely mistake: nothing is frozen."
+        else:
+            why = ""
+        fail(
+            f"{call}: the encoder layers your model will train are {_names(got)}; expected {_names(want)} "
+            f"(the last {n_trainable} of the layers with weights {_names(weighted)}, the others frozen).\n{why}".rstrip()
+        )
+    own = {id(v) for v in base.weights}
+    if not any(id(v) not in own for v in model.trainable_weights):
+        fail(f"{call}: the model has no trainable weights outside the encoder: the new head is frozen too.\n"
+             "Freeze the encoder's layers only, not the whole model (not model.trainable = False).")
+
+
+def check_head(model, base, n_classes, call):
+    """The head is one Dense(n_classes) layer on the features: a kernel and a bias, nothing else."""
+    own = {id(v) for v in base.weights}
+    shapes = sorted((tuple(v.shape) for v in model.weights if id(v) not in own), key=len)
+    features = base.output_shape[-1]
+    if shapes != [(n_classes,), (features, n_classes)]:
+        fail(
+            f"{call}: the weights outside the encoder have shapes {shapes}; expected one Dense({n_classes}) layer on "
+            f"the {features} features: a kernel ({features}, {n_classes}) and a bias ({n_classes},).\n"
+            "The head is a single Dense layer (a Dropout before it is fine): the checks compare encoders through "
+            "the same linear classifier, and a hidden layer would blur that comparison."
+        )
+
+
+def check_model(model, base, n_classes, n_trainable, pretrained=None):
+    """Fail with a learner-facing message unless `model` keeps the exercise's contract."""
+    call = f"build_transfer_model(base, {n_classes}, n_trainable={n_trainable})"
+    if model is None:
+        fail(f"{call} returned None.\nDid you forget `return model`?")
+    if not isinstance(model, keras.Model):
+        fail(f"{call} returned {type(model).__name__}, expected a keras.Model (keras.Model(inputs, outputs)).")
+    if not getattr(model, "compiled", False):
+        fail(f"{call} returned a model that is not compiled.\n"
+             "Call model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"]) before `return model`.")
+    mine = {id(v) for v in model.weights}
+    if not all(id(v) in mine for v in base.weights):
+        fail(
+            f"{call} returned a model that does not contain the encoder it was given: base's weights are not among "
+            "the model's.\nLikely mistake: the encoder was copied or re-created (keras.models.clone_model, a new "
+            "model of the same layers...), which gives new, random weights. Call base itself: features = base(inputs)."
+        )
+    if pretrained is not None:
+        for v, saved in zip(base.weights, pretrained):
+            if not np.array_equal(_value(v), saved):
+                fail(f"{call} changed the encoder's pre-trained weights ({v.path}) while building the model.\n"
+                     "Do not re-initialise or modify base: its weights are what transfer learning re-uses.")
+    want_in, want_out = tuple(base.input_shape), (None, n_classes)
+    got_in, got_out = tuple(model.input_shape), tuple(model.output_shape)
+    if got_in != want_in or got_out != want_out:
+        fixed = " Likely mistake: the number of classes is hard-coded; use n_classes." if got_in == want_in else ""
+        fail(f"{call} returned a model of input shape {got_in} and output shape {got_out}; expected {want_in} → "
+             f"{want_out}, one score per class.{fixed}")
+    check_head(model, base, n_classes, call)
+    check_frozen(model, base, n_trainable, call)
+
+    x = np.random.default_rng(0).uniform(size=(4, *want_in[1:])).astype(np.float32)
+    y = np.arange(4) % n_classes
+    try:
+        model.evaluate(x, y, verbose=0)
+    except Exception as exc:  # noqa: BLE001 - any failure here is the learner's loss/labels mismatch
+        name = str(getattr(model, "loss", "")).lower()
+        why = ("Likely mistake: categorical_crossentropy expects one-hot label vectors, but the labels are integer "
+               "class ids: use loss=\"sparse_categorical_crossentropy\"."
+               if "categorical" in name and "sparse" not in name
+               else "The labels are integer class ids (shape (N,)): use the sparse categorical cross-entropy.")
+        fail(f"The compiled model cannot score integer labels y = {y.tolist()}:\n{type(exc).__name__}: "
+             f"{str(exc).splitlines()[0][:300]}\n{why}")
+    out = np.asarray(model(x, training=False))
+    probabilities = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
+    from_logits = _from_logits(model.loss)
+    if probabilities and from_logits:
+        fail("Your head applies softmax AND the loss is told it gets logits (from_logits=True).\n"
+             "Likely mistake: softmax is applied twice. Drop the head's activation, or use the default loss.")
+    if not probabilities and not from_logits:
+        fail(f"Your model's outputs are not probabilities (for a random image: {fmt(out[0], precision=3)}), but the "
+             "loss expects probabilities (from_logits=False, the default).\nLikely mistake: the head outputs logits. "
+             "Give it activation=\"softmax\", or use keras.losses.SparseCategoricalCrossentropy(from_logits=True).")
+
+
+def build(build_fn, base, n_trainable=None, n_classes=N_CLASSES):
+    """Call the learner's function (without n_trainable when None: its default must be 0) and check the result."""
+    pretrained = [_value(v) for v in base.weights]
+    if n_trainable is None:
+        model, n_trainable = build_fn(base, n_classes), 0
+    else:
+        model = build_fn(base, n_classes, n_trainable=n_trainable)
+    check_model(model, base, n_classes, n_trainable, pretrained)
+    return model
+
+
+# ---------------------------------------------------------------- training
+
+
+class TimeGuard(keras.callbacks.Callback):
+    """Stops training once the shared budget is spent."""
+
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.deadline, self.stopped = deadline, False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.perf_counter() > self.deadline:
+            self.stopped = True
+            self.model.stop_training = True
+
+
+def _fit_and_score(model, x, y, deadline, what):
+    guard = TimeGuard(deadline)
+    model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0, callbacks=[guard])
+    if guard.stopped:
+        fail(f"Training was stopped: training {what} ran past the {TIME_BUDGET:.0f} s budget of this check.\n"
+             "A head on 128 features and 100 images should train in a few seconds: keep the head small "
+             "(Dense(n_classes), maybe one small hidden Dense layer).")
+    _, _, x_test, y_test = _new_classes()
+    scores = np.asarray(model.predict(x_test, batch_size=500, verbose=0))
+    if not np.all(np.isfinite(scores)):
+        fail(f"After training {what}, its outputs contain NaN or inf: the training diverged. Is the learning rate too high?")
+    return float(np.mean(np.argmax(scores, axis=1) == y_test))
+
+
+def train_and_score(build_fn, seed: int = 0) -> tuple[float, float, float]:
+    """Transfer vs. scratch on few labels, each the mean over DRAWS label draws: (transfer, scratch, seconds)."""
+    started = time.perf_counter()
+    deadline = started + TIME_BUDGET
+    transfer, scratch = [], []
+    for draw in range(seed * DRAWS, (seed + 1) * DRAWS):
+        x, y = few_labels(draw)
+        keras.utils.set_random_seed(draw)
+        transfer.append(_fit_and_score(build(build_fn, encoder()), x, y, deadline, "your transfer model"))
+        keras.utils.set_random_seed(draw)  # the same head initialisation and batch order
+        fresh = keras.models.clone_model(encoder())  # same architecture, freshly initialised weights
+        scratch.append(_fit_and_score(build(build_fn, fresh), x, y, deadline, "the model on a fresh encoder"))
+    return float(np.mean(transfer)), float(np.mean(scratch)), time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- checks
+
+
+def test_returns_a_compiled_model_on_the_encoder(ex):
+    """returns a compiled keras.Model that uses the encoder it was given, frozen (n_trainable defaults to 0)"""
+    build(ex.build_transfer_model, encoder())
+
+
+@pytest.mark.parametrize("n_classes", [3, 7])
+def test_the_head_has_n_classes_outputs(ex, n_classes):
+    """the new head has n_classes outputs"""
+    build(ex.build_transfer_model, encoder(), n_trainable=0, n_classes=n_classes)
+
+
+@pytest.mark.parametrize("n_trainable", [0, 1, 2, 3])
+def test_the_right_layers_are_frozen(ex, n_trainable):
+    """all encoder layers are frozen except the last n_trainable layers with weights"""
+    build(ex.build_transfer_model, encoder(), n_trainable=n_trainable)
+
+
+@pytest.mark.parametrize("n_trainable", [0, 2])
+def test_frozen_layers_stay_frozen_in_training(ex, n_trainable):
+    """after training, frozen layers are bit-identical; the n_trainable layers and the head moved"""
+    base = encoder()
+    keras.utils.set_random_seed(3)
+    model = build(ex.build_transfer_model, base, n_trainable=n_trainable)
+    before = {id(v): _value(v) for v in model.weights}
+    x, y = few_labels(3)
+    model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
+    moved = {id(v): not np.array_equal(before[id(v)], _value(v)) for v in model.weights}
+    weighted = weighted_layers(base)
+    for i, layer in enumerate(weighted):
+        trainable = i >= len(weighted) - n_trainable
+        changed = any(moved[id(v)] for v in layer.weights)
+        if changed and not trainable:
+            fail(f"After one epoch of training with n_trainable={n_trainable}, the frozen layer {layer.name} changed.\n"
+                 "A frozen layer (layer.trainable = False) must keep its pre-trained weights bit for bit.")
+        if trainable and not changed:
+            fail(f"After one epoch of training with n_trainable={n_trainable}, layer {layer.name} did not change, "
+                 "though it should be fine-tuned.")
+    own = {id(v) for v in base.weights}
+    if not any(moved[id(v)] for v in model.trainable_weights if id(v) not in own):
+        fail("After one epoch of training, the new head's weights did not change: is the head trainable, and the "
+             "learning rate above zero?")
+
+
+def test_transfer_beats_training_from_scratch(ex):
+    """with 20 labels per class, the pre-trained encoder beats a freshly initialised one by ≥ 0.02 accuracy"""
+    transfer, scratch, seconds = train_and_score(ex.build_transfer_model, seed=0)
+    if transfer < scratch + MARGIN:
+        fail(
+            f"On the {N_CLASSES} new classes ({', '.join(NEW_CLASS_NAMES)}) with {PER_CLASS} labelled images each, "
+            f"{EPOCHS} epochs (batch size {BATCH}), mean test accuracy over {DRAWS} draws of the labelled images "
+            f"({seconds:.0f} s in all):\n"
+            f"  your transfer model:                       {transfer:.3f}\n"
+            f"  the same on a freshly initialised encoder: {scratch:.3f}\n"
+            f"The transfer model must be at least {MARGIN} better; the reference wins by about 0.08 to 0.14.\n"
+            "Are the pre-trained weights really used (base itself, not a copy) and frozen? Chance is 0.2: near it, "
+            "look at the learning rate (1e-2 for a head on frozen features) and the head's activation."
+        )
