@@ -107,7 +107,7 @@ def test_a_thread_left_running_dies_with_the_check(tmp_path):
     source = (
         "import threading, time, pathlib, os\nimport numpy as np\n"
         f"P = pathlib.Path({str(marker)!r})\n"
-        "def beat():\n    while True:\n        P.write_text(str(os.getpid()))\n        time.sleep(0.05)\n"
+        "def beat():\n    while True:\n        T = P.with_suffix('.tmp')\n        T.write_text(str(os.getpid()))\n        os.replace(T, P)\n        time.sleep(0.05)\n"
         "threading.Thread(target=beat).start()\n" + RIGHT
     )
     verdict = run_source("mse", source, tmp_path)
