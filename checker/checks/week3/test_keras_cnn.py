@@ -28,6 +28,7 @@ from checker.datasets import (
     data_dir,
     load_fashion_mnist,
 )
+from checker.keras_checks import loss_from_logits
 from checker.testing import fail, fmt
 
 THRESHOLD = 0.84
@@ -58,15 +59,6 @@ def _all_layers(model):
         yield from _all_layers(layer)
 
 
-def _from_logits(loss) -> bool:
-    """Whether a compiled loss expects logits (strings and plain functions take probabilities)."""
-    get_config = getattr(loss, "get_config", None)
-    if callable(get_config):
-        try:
-            return bool(get_config().get("from_logits", False))
-        except Exception:  # noqa: BLE001 - an exotic loss: assume the default
-            return False
-    return False
 
 
 def check_model(model, input_shape, n_classes, what="build_cnn"):
@@ -131,7 +123,7 @@ def check_model(model, input_shape, n_classes, what="build_cnn"):
              f"{str(exc).splitlines()[0][:300]}\n{why}")
     out = np.asarray(model(x, training=False))
     probabilities = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
-    from_logits = _from_logits(model.loss)
+    from_logits = loss_from_logits(model.loss)
     if probabilities and from_logits:
         fail(
             "Your last layer applies softmax AND the loss is told it gets logits (from_logits=True).\n"

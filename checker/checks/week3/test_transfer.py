@@ -28,6 +28,7 @@ from checker.datasets import (
     data_dir,
     load_fashion_mnist,
 )
+from checker.keras_checks import loss_from_logits
 from checker.pretrained import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
 from checker.testing import fail, fmt
 
@@ -85,14 +86,6 @@ def _names(layers_):
 # ---------------------------------------------------------------- the contract
 
 
-def _from_logits(loss) -> bool:
-    get_config = getattr(loss, "get_config", None)
-    if callable(get_config):
-        try:
-            return bool(get_config().get("from_logits", False))
-        except Exception:  # noqa: BLE001 - an exotic loss: assume the default
-            return False
-    return False
 
 
 def check_frozen(model, base, n_trainable, call):
@@ -188,7 +181,7 @@ def check_model(model, base, n_classes, n_trainable, pretrained=None):
              f"{str(exc).splitlines()[0][:300]}\n{why}")
     out = np.asarray(model(x, training=False))
     probabilities = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
-    from_logits = _from_logits(model.loss)
+    from_logits = loss_from_logits(model.loss)
     if probabilities and from_logits:
         fail("Your head applies softmax AND the loss is told it gets logits (from_logits=True).\n"
              "Likely mistake: softmax is applied twice. Drop the head's activation, or use the default loss.")
