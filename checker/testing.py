@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import traceback
 from typing import Any, Callable, Iterable, Mapping, NoReturn
 
 import numpy as np
@@ -42,6 +43,19 @@ class CheckFailure(AssertionError):
 def fail(message: str) -> NoReturn:
     """Stop the check with a learner-facing message."""
     raise CheckFailure(message)
+
+
+def learner_frame(fn: Callable[..., Any], exc: BaseException) -> traceback.FrameSummary | None:
+    """The deepest frame of `fn`'s file (the learner's) in `exc`'s traceback, if any."""
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    return frames[-1] if frames else None
+
+
+def at_learner_line(fn: Callable[..., Any], exc: BaseException) -> str:
+    """"\n(at line N of your file: code)" for a message about an error in `fn`, or ""."""
+    frame = learner_frame(fn, exc)
+    return f"\n(at line {frame.lineno} of your file: {frame.line})" if frame else ""
 
 
 def rng(seed: int = 0) -> np.random.Generator:

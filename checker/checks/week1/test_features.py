@@ -6,12 +6,11 @@ the six expected features (and a few typical wrong ones), so the message can
 say which column holds what -- e.g. the right features in the wrong order.
 """
 
-import traceback
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_true, call_unchanged, fail, fmt, rng
+from checker.testing import assert_array, assert_true, at_learner_line, call_unchanged, fail, fmt, rng
 
 NAMES = ["x0", "x1", "x0²", "x1²", "x0·x1", "1 (bias)"]
 ORDER = "[x0, x1, x0², x1², x0·x1, 1]"
@@ -50,9 +49,7 @@ def _call(ex, X):
     except TypeError as exc:
         if "xor" not in str(exc):
             raise
-        filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-        where = f"\n(at line {frames[-1].lineno} of your file: {frames[-1].line})" if frames else ""
+        where = at_learner_line(fn, exc)
         fail(
             f"{WHAT} raised TypeError: {exc}{where}\n"
             "Likely mistake: `^` is bitwise XOR in Python, not a power. Square with ** 2 (x0 ** 2)."

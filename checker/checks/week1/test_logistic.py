@@ -6,13 +6,12 @@ the loss from the log-sum-exp form log(1 + e^s) − y·s = np.logaddexp(0, s) �
 on extreme logits, and the gradient against central differences of that loss.
 """
 
-import traceback
 import warnings
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, assert_scalar, call_unchanged, fail, gradcheck, rng
+from checker.testing import assert_array, assert_close, assert_scalar, call_unchanged, fail, gradcheck, learner_frame, rng
 
 # A 3×2 example small enough to check by hand: logits s = X @ w = [-1, -1, 2].
 TX = np.array([[1.0, 2.0], [0.0, 1.0], [2.0, 0.0]])
@@ -155,9 +154,8 @@ EXTREME_CASES = {
 
 
 def _learner_line(fn, exc):
-    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    return f" (line {frames[-1].lineno} of your file: {frames[-1].line})" if frames else ""
+    frame = learner_frame(fn, exc)
+    return f" (line {frame.lineno} of your file: {frame.line})" if frame else ""
 
 
 def _why_not_finite(fn, X, y, w):

@@ -7,12 +7,11 @@ solution).  A spy on np.linalg.inv / pinv checks that the learner solves.
 """
 
 import sys
-import traceback
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, assert_true, call_unchanged, fail, fmt, rng
+from checker.testing import assert_array, assert_close, assert_true, at_learner_line, call_unchanged, fail, fmt, rng
 
 WHAT = "fit_linear_regression"
 
@@ -28,13 +27,6 @@ def _ridge_oracle(X, y, l2):
     A = np.vstack([X, np.sqrt(l2) * np.eye(d)])
     b = np.concatenate([y, np.zeros(d)])
     return np.linalg.lstsq(A, b, rcond=None)[0]
-
-
-def _learner_line(fn, exc):
-    """`line N: code` of the deepest frame of the learner's file in exc's traceback."""
-    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    return f"\n(at line {frames[-1].lineno} of your file: {frames[-1].line})" if frames else ""
 
 
 def _fit(ex, X, y, l2=None):
@@ -64,7 +56,7 @@ def _fit(ex, X, y, l2=None):
                 "do not have those shapes."
             )
         fail(
-            f"{WHAT} raised {type(exc).__name__}: {text}{_learner_line(fn, exc)}\n"
+            f"{WHAT} raised {type(exc).__name__}: {text}{at_learner_line(fn, exc)}\n"
             f"on X of shape {X.shape} (N={n} examples, D={d} features) and y of shape {y.shape}.\n{why}"
         )
     return assert_array(w, what=label, shape=(X.shape[1],))

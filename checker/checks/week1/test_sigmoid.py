@@ -7,13 +7,22 @@ caught by running the learner's function with numpy's overflow turned into an
 error (underflow, which is harmless here, stays allowed) and warnings recorded.
 """
 
-import traceback
 import warnings
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, assert_scalar, assert_true, call_unchanged, fail, fmt, rng
+from checker.testing import (
+    assert_array,
+    assert_close,
+    assert_scalar,
+    assert_true,
+    at_learner_line,
+    call_unchanged,
+    fail,
+    fmt,
+    rng,
+)
 
 
 def _closed_form(z):
@@ -25,12 +34,6 @@ def _stable_oracle(z):
         return np.exp(-np.logaddexp(0.0, -z))
 
 
-def _learner_line(fn, exc):
-    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    return f"\n(at line {frames[-1].lineno} of your file: {frames[-1].line})" if frames else ""
-
-
 def _guarded(fn, z):
     """Call fn(z) with overflow raising and warnings recorded: (result, None) or (None, problem)."""
     with warnings.catch_warnings(record=True) as caught:
@@ -39,7 +42,7 @@ def _guarded(fn, z):
             try:
                 out = call_unchanged(fn, z, what="sigmoid", names=["z"])
             except (FloatingPointError, OverflowError) as exc:
-                return None, f"{type(exc).__name__}: {exc}{_learner_line(fn, exc)}"
+                return None, f"{type(exc).__name__}: {exc}{at_learner_line(fn, exc)}"
     runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if runtime:
         return None, f"RuntimeWarning: {runtime[0].message}"
@@ -70,7 +73,7 @@ def test_python_float(ex):
         except (TypeError, IndexError, AttributeError) as exc:
             fail(
                 f"sigmoid({z}) with a Python float raised {type(exc).__name__}: {exc}"
-                f"{_learner_line(ex.sigmoid, exc)}\n"
+                f"{at_learner_line(ex.sigmoid, exc)}\n"
                 "A Python float has no shape and cannot be indexed with a mask. Convert it first: "
                 "z = np.asarray(z, dtype=float), and return result[()] (or float(...)) for a 0-d result."
             )

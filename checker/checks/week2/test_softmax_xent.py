@@ -11,13 +11,12 @@ array, a gradient N times too large (no division by the batch size), log of an
 underflowed softmax, clipping, p[:, y] instead of p[np.arange(N), y].
 """
 
-import traceback
 import warnings
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, assert_scalar, fail, fmt, gradcheck, rng, snapshot
+from checker.testing import assert_array, assert_close, assert_scalar, at_learner_line, fail, fmt, gradcheck, rng, snapshot
 
 NO_MAX = (
     "subtract the row max before exp. exp(1e4) overflows to inf (and inf / inf is NaN); softmax does not "
@@ -66,12 +65,6 @@ def _failed(name, problem, why, **inputs):
     fail(f"{name} failed\non the input\n{_show(**inputs)}\n{problem[1]}\nLikely mistake: {why}")
 
 
-def _learner_line(fn, exc):
-    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    return f"\n(at line {frames[-1].lineno} of your file: {frames[-1].line})" if frames else ""
-
-
 def _call(fn, name, *args, labels, strict=False, divide="raise"):
     """Call fn(*args) with logits and y guarded.
 
@@ -88,7 +81,7 @@ def _call(fn, name, *args, labels, strict=False, divide="raise"):
                 except (FloatingPointError, OverflowError) as exc:
                     text = str(exc)
                     kind = "over" if "overflow" in text else "divide" if "divide" in text else "invalid"
-                    return None, (kind, f"{type(exc).__name__}: {text}{_learner_line(fn, exc)}")
+                    return None, (kind, f"{type(exc).__name__}: {text}{at_learner_line(fn, exc)}")
         runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
         if runtime:
             text = str(runtime[0].message)
@@ -102,7 +95,7 @@ def _call(fn, name, *args, labels, strict=False, divide="raise"):
                 raise
             shown = _show(**dict(zip(labels, args)))
             fail(
-                f"{name} raised ValueError: {exc}{_learner_line(fn, exc)}\non the input\n{shown}\n"
+                f"{name} raised ValueError: {exc}{at_learner_line(fn, exc)}\non the input\n{shown}\n"
                 "Likely mistake: a row sum without keepdims=True. np.sum(e, axis=1) has shape (N,), which does not "
                 "line up with the rows of an (N, C) array; np.sum(e, axis=1, keepdims=True) has shape (N, 1)."
             )
