@@ -28,8 +28,8 @@ from checker.datasets import (
     data_dir,
     load_fashion_mnist,
 )
-from checker.keras_checks import loss_from_logits
-from checker.testing import fail, fmt
+from checker.keras_checks import check_loss_fits_outputs
+from checker.testing import fail
 
 THRESHOLD = 0.84
 EPOCHS, BATCH = 5, 128
@@ -106,37 +106,7 @@ def check_model(model, input_shape, n_classes, what="build_cnn"):
     if not any(isinstance(layer, CONV_LAYERS) for layer in _all_layers(model)):
         fail(f"{call} has no Conv2D layer: this exercise is about a convolutional network.")
 
-    x = np.random.default_rng(0).uniform(size=(4, *input_shape)).astype(np.float32)
-    y = np.arange(4) % n_classes
-    try:
-        model.evaluate(x, y, verbose=0)
-    except Exception as exc:  # noqa: BLE001 - any failure here is the learner's loss/labels mismatch
-        name = str(getattr(model, "loss", ""))
-        one_hot = "categorical" in name.lower() and "sparse" not in name.lower()
-        why = (
-            "Likely mistake: categorical_crossentropy expects one-hot label vectors, but the labels are integer "
-            "class ids: use loss=\"sparse_categorical_crossentropy\"."
-            if one_hot
-            else "The labels are integer class ids (shape (N,)): use the sparse categorical cross-entropy."
-        )
-        fail(f"The compiled model cannot score integer labels y = {y.tolist()}:\n{type(exc).__name__}: "
-             f"{str(exc).splitlines()[0][:300]}\n{why}")
-    out = np.asarray(model(x, training=False))
-    probabilities = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
-    from_logits = loss_from_logits(model.loss)
-    if probabilities and from_logits:
-        fail(
-            "Your last layer applies softmax AND the loss is told it gets logits (from_logits=True).\n"
-            "Likely mistake: softmax is applied twice, which squashes the gradients and slows learning. "
-            "Either drop the last layer's activation, or use the default loss (from_logits=False)."
-        )
-    if not probabilities and not from_logits:
-        fail(
-            f"Your model's outputs are not probabilities (for a random image: {fmt(out[0], precision=3)}, "
-            f"summing to {out[0].sum():.3f}),\nbut the loss expects probabilities (from_logits=False, the default).\n"
-            "Likely mistake: the model outputs logits. Either give the last Dense activation=\"softmax\", or use "
-            "keras.losses.SparseCategoricalCrossentropy(from_logits=True)."
-        )
+    check_loss_fits_outputs(model, input_shape, n_classes, part="last layer")
 
 
 # ---------------------------------------------------------------- training

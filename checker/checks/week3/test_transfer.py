@@ -28,9 +28,9 @@ from checker.datasets import (
     data_dir,
     load_fashion_mnist,
 )
-from checker.keras_checks import loss_from_logits
+from checker.keras_checks import check_loss_fits_outputs
 from checker.pretrained import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
-from checker.testing import fail, fmt
+from checker.testing import fail
 
 N_CLASSES = len(NEW_CLASSES)
 PER_CLASS, EPOCHS, BATCH = 20, 20, 10
@@ -167,28 +167,7 @@ def check_model(model, base, n_classes, n_trainable, pretrained=None):
     check_head(model, base, n_classes, call)
     check_frozen(model, base, n_trainable, call)
 
-    x = np.random.default_rng(0).uniform(size=(4, *want_in[1:])).astype(np.float32)
-    y = np.arange(4) % n_classes
-    try:
-        model.evaluate(x, y, verbose=0)
-    except Exception as exc:  # noqa: BLE001 - any failure here is the learner's loss/labels mismatch
-        name = str(getattr(model, "loss", "")).lower()
-        why = ("Likely mistake: categorical_crossentropy expects one-hot label vectors, but the labels are integer "
-               "class ids: use loss=\"sparse_categorical_crossentropy\"."
-               if "categorical" in name and "sparse" not in name
-               else "The labels are integer class ids (shape (N,)): use the sparse categorical cross-entropy.")
-        fail(f"The compiled model cannot score integer labels y = {y.tolist()}:\n{type(exc).__name__}: "
-             f"{str(exc).splitlines()[0][:300]}\n{why}")
-    out = np.asarray(model(x, training=False))
-    probabilities = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
-    from_logits = loss_from_logits(model.loss)
-    if probabilities and from_logits:
-        fail("Your head applies softmax AND the loss is told it gets logits (from_logits=True).\n"
-             "Likely mistake: softmax is applied twice. Drop the head's activation, or use the default loss.")
-    if not probabilities and not from_logits:
-        fail(f"Your model's outputs are not probabilities (for a random image: {fmt(out[0], precision=3)}), but the "
-             "loss expects probabilities (from_logits=False, the default).\nLikely mistake: the head outputs logits. "
-             "Give it activation=\"softmax\", or use keras.losses.SparseCategoricalCrossentropy(from_logits=True).")
+    check_loss_fits_outputs(model, want_in[1:], n_classes, part="head")
 
 
 def build(build_fn, base, n_trainable=None, n_classes=N_CLASSES):
