@@ -1,44 +1,38 @@
-"""The pytest plugin that runs inside the check process.
+"""The pytest plugin that runs inside the judge process.
 
-It loads the learner's file as the `ex` fixture, turns each check's outcome into
-a small record written for a learner (not a pytest report), and streams the
-records as JSON lines to the result file the parent named.  The parent decides
-the grade from those records; nothing here decides a pass.
+It has the sandbox load the learner's file and gives the checks that module as
+the `ex` fixture (a proxy: each call runs in the sandbox, see checker.remote),
+turns each check's outcome into a small record written for a learner (not a
+pytest report), and streams the records as JSON lines to the result file the
+parent named.  The parent decides the grade from those records; nothing here
+decides a pass.  Without a sandbox (plain pytest for course authors) the
+learner's file is loaded in this process instead.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
+import subprocess
 import sys
 import time
-import traceback
-import types
+
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from checker import remote
+from checker.learner import TargetLoadError, _clip, _format_frames, _learner_frames, load_target, memory_record
 from checker.tamper import Guard
 from checker.tamper import describe as describe_tampering
 from checker.testing import CheckFailure
-
-MAX_MESSAGE = 4000
-
-
-class TargetLoadError(Exception):
-    """The learner's file could not be imported; carries the learner-facing record."""
-
-    def __init__(self, record: dict[str, Any]):
-        super().__init__(record["message"])
-        self.record = record
 
 
 class Target:
     """The learner's module, with a kind error for a missing name."""
 
-    def __init__(self, module: types.ModuleType, path: Path):
+    def __init__(self, module: Any, path: Path):
         self._module = module
         self._path = path
 
@@ -53,82 +47,25 @@ class Target:
             ) from None
 
 
-def _learner_frames(tb: types.TracebackType | None, path: str) -> list[traceback.FrameSummary]:
-    frames = traceback.extract_tb(tb)
-    return [f for f in frames if os.path.realpath(f.filename) == path]
-
-
-def _format_frames(frames: list[traceback.FrameSummary]) -> str:
-    return "".join(traceback.format_list(frames)).rstrip()
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "\n... (message cut)"
-
-
-def describe_load_error(exc: BaseException, path: str) -> dict[str, Any]:
-    """A learner-facing record for an error raised while importing their file."""
-    if isinstance(exc, SyntaxError) and exc.filename and os.path.realpath(exc.filename) == path:
-        line = exc.lineno or 0
-        text = (exc.text or "").rstrip("\n")
-        caret = ""
-        if text and exc.offset:
-            stripped = text.lstrip()
-            caret = "\n    " + " " * max(0, exc.offset - 1 - (len(text) - len(stripped))) + "^"
-            text = stripped
-        kind = type(exc).__name__
-        message = f"{kind}: {exc.msg}\n  line {line}:\n    {text}{caret}" if text else f"{kind}: {exc.msg} (line {line})"
-        return {"kind": "syntax_error", "message": message, "line": line}
-    frames = _learner_frames(exc.__traceback__, path)
-    line = frames[-1].lineno if frames else None
-    if isinstance(exc, MemoryError):
-        return memory_record(frames, None)
-    if isinstance(exc, NotImplementedError):
-        return {"kind": "not_implemented", "message": "The file raises NotImplementedError when it is imported.", "line": line}
-    trace = _format_frames(frames)
-    message = f"{type(exc).__name__}: {exc}"
-    if trace:
-        message = f"Your file raised an error while it was being imported:\n{trace}\n{message}"
-    return {"kind": "import_error", "message": _clip(message), "line": line}
-
-
-def memory_record(frames: list[traceback.FrameSummary], memory_mb: int | None) -> dict[str, Any]:
-    """A learner-facing record for an allocation refused by the memory limit."""
-    line = frames[-1].lineno if frames else None
-    limit = f" (the limit is {memory_mb} MiB)" if memory_mb else ""
-    where = f"\n{_format_frames(frames)}" if frames else ""
-    message = (
-        f"Your code used too much memory{limit}: an allocation was refused.{where}\n"
-        "Look for an array far bigger than you meant (a shape with N×N where N was expected, "
-        "a list that grows in a loop, broadcasting (N,) against (N, 1))."
-    )
-    return {"kind": "memory", "message": _clip(message), "line": line}
-
-
-def load_target(path: str, module_name: str) -> types.ModuleType:
-    """Import the learner's file as a fresh module (not cached, no bytecode written)."""
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise TargetLoadError({"kind": "import_error", "message": f"Cannot load {path} as Python.", "line": None})
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException as exc:  # noqa: BLE001 - anything the learner's import does is theirs
-        sys.modules.pop(module_name, None)
-        raise TargetLoadError(describe_load_error(exc, os.path.realpath(path))) from None
-    return module
-
-
 class DlxPlugin:
     """Collects per-check records and writes them to the result file."""
 
-    def __init__(self, target_path: str, module_name: str, result_path: str, token: str, memory_mb: int | None = None):
+    def __init__(
+        self,
+        target_path: str,
+        module_name: str,
+        result_path: str,
+        token: str,
+        memory_mb: int | None = None,
+        sandbox: tuple[subprocess.Popen, Any] | None = None,
+    ):
         self.target_path = os.path.realpath(target_path)
+        self.sandbox = sandbox
+        self.connection: remote.Connection | None = None
         self.memory_mb = memory_mb
         self.keep_pytest_report = False  # plain-pytest use (checker.pytest_dlx) shows pytest's report
         self.module_name = module_name
-        self.token = token
+        self._token = token
         self._out = open(result_path, "a", encoding="utf-8")  # noqa: SIM115 - closed at session end
         self._target: Target | None = None
         self._load_error: dict[str, Any] | None = None
@@ -138,27 +75,69 @@ class DlxPlugin:
 
     # ---------------------------------------------------------------- output
     def _emit(self, record: dict[str, Any]) -> None:
-        record["token"] = self.token
+        record["token"] = self._token
         self._out.write(json.dumps(record) + "\n")
         self._out.flush()
 
     # ---------------------------------------------------------------- hooks
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         started = time.perf_counter()
-        self._guard = Guard()
-        try:
-            module = load_target(self.target_path, self.module_name)
-            self._target = Target(module, Path(self.target_path))
-        except TargetLoadError as exc:
-            self._load_error = exc.record
+        changes: list = []
+        if self.sandbox is not None:
+            changes = self._load_in_sandbox()
+        else:
+            self._guard = Guard()
+            try:
+                module = load_target(self.target_path, self.module_name)
+                self._target = Target(module, Path(self.target_path))
+            except TargetLoadError as exc:
+                self._load_error = exc.record
         self._emit({"event": "loaded", "error": self._load_error, "seconds": time.perf_counter() - started})
-        self._check_tools()
+        self._check_tools(changes)
 
-    def _check_tools(self) -> None:
+    def _load_in_sandbox(self) -> list:
+        """Have the sandbox import the learner's file; returns what it found rebound (tampering)."""
+        self.connection = remote.Connection(self.sandbox[1], "judge")
+        self.connection.peer_pid = self.sandbox[0].pid
+        self.connection.peer_tensors = "tensorflow" in sys.modules  # the sandbox imported it too
+        remote.set_current(self.connection)
+        try:
+            module, error, changes = self.connection.request(
+                "load", self.target_path, self.module_name, os.getcwd(), self.memory_mb, "tensorflow" in sys.modules
+            )
+        except remote.SandboxGone:
+            self._load_error = {"kind": "crashed", "message": self._gone_message("while your file was being imported"),
+                                "line": None}
+            return []
+        if error is not None:
+            self._load_error = {"kind": str(error.get("kind")), "message": str(error.get("message", "")),
+                                "line": error.get("line") if isinstance(error.get("line"), int) else None}
+        else:
+            self._target = Target(module, Path(self.target_path))
+        return [str(c) for c in changes] if isinstance(changes, list) else []
+
+    def _gone_message(self, when: str) -> str:
+        """Why the sandbox is gone, in a learner's words."""
+        code = None
+        if self.sandbox is not None:
+            try:
+                code = self.sandbox[0].wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+        how = ("it broke dlx's channel" if code is None else
+               f"exit code {code}" if code >= 0 else f"killed by signal {-code}")
+        hint = "Did your code call os._exit() or exit the interpreter, or crash Python?"
+        if self.memory_mb and code == -9:
+            hint += f" It may also have run out of memory (the limit is {self.memory_mb} MiB)."
+        return (f"The process running your code ended {when} ({how}).\n{hint}\n"
+                "The checks after it could not run, so this is not a pass.")
+
+    def _check_tools(self, changes: list | None = None) -> None:
         """Report, once, if learner code rebound numpy/builtins/checker/pytest names."""
         if self._tampered:
             return
-        changes = self._guard.changes()
+        if changes is None:
+            changes = self._sandbox_changes() if self.sandbox is not None else self._guard.changes()
         if changes:
             self._tampered = True
             self._emit({"event": "tampered", "what": changes, "message": describe_tampering(changes)})
@@ -207,10 +186,21 @@ class DlxPlugin:
                 record.update(self._classify(call.excinfo.value))
                 if record["kind"] == "memory":
                     item.session.shouldstop = "out of memory"  # the rest would only fail slowly too
+                elif record["kind"] == "crashed":
+                    item.session.shouldstop = "the sandbox ended"  # nothing can run the learner's code now
             elif report.skipped:
                 record.update(kind="skipped", message="This check was skipped.", outcome="failed")
             self._emit(record)
         return report
+
+    def _sandbox_changes(self) -> list:
+        if self.connection is None or self.connection.broken or self._load_error is not None:
+            return []
+        try:
+            changes = self.connection.request("side", "checker.sandbox", "tamper_changes", [], {})
+        except (remote.SandboxGone, Exception):  # noqa: BLE001 - a sandbox that cannot answer hides nothing new
+            return []
+        return [str(c) for c in changes] if isinstance(changes, list) else []
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self._check_tools()
@@ -219,8 +209,22 @@ class DlxPlugin:
 
     # ---------------------------------------------------------------- classify
     def _classify(self, exc: BaseException) -> dict[str, Any]:
-        frames = _learner_frames(exc.__traceback__, self.target_path)
+        if isinstance(exc, remote.RemoteError):
+            frames = list(exc.remote_frames)
+        else:
+            frames = _learner_frames(exc.__traceback__, self.target_path)
         line = frames[-1].lineno if frames else None
+        if isinstance(exc, remote.SandboxGone):
+            return {"kind": "crashed", "message": self._gone_message("while this check was running"), "line": None}
+        if isinstance(exc, remote.LearnerStopped):
+            where = f"\n{_format_frames(frames)}" if frames else ""
+            return {
+                "kind": "error",
+                "message": _clip(f"Your code raised {exc} while this check was running: it tried to stop the program."
+                                 f"{where}\nA function must return its result; do not call sys.exit() or exit() "
+                                 "in an exercise."),
+                "line": line,
+            }
         if isinstance(exc, TargetLoadError):
             return {"kind": exc.record["kind"], "message": exc.record["message"], "line": exc.record["line"]}
         if isinstance(exc, MemoryError):
@@ -236,7 +240,7 @@ class DlxPlugin:
             return {"kind": "check", "message": _clip(str(exc)), "line": line}
         if isinstance(exc, AssertionError) and not frames:
             return {"kind": "check", "message": _clip(str(exc) or "A check's assertion failed."), "line": None}
-        headline = f"{type(exc).__name__}: {exc}"
+        headline = f"{getattr(exc, 'remote_name', type(exc).__name__)}: {exc}"
         if frames:
             message = f"Your code raised an error:\n{_format_frames(frames)}\n{headline}"
         else:

@@ -433,6 +433,9 @@ def grade(
     memory = next((c for c in checks if c.kind == "memory"), None)
     if memory is not None:  # before a timeout: the refused allocation is the cause worth showing
         return Verdict(exercise, V.MEMORY, checks, message=memory.message, line=memory.line)
+    crashed = next((c for c in checks if c.kind == "crashed"), None)
+    if crashed is not None:  # the learner's process ended: the checks after it never ran
+        return Verdict(exercise, V.CRASHED, checks, message=crashed.message, line=crashed.line)
     if timed_out:
         during = next((c.title for c in checks if c.name == running), None) or running
         where = f" (it was running the check `{during}`)" if during else ""
@@ -457,6 +460,7 @@ def grade(
             "syntax_error": V.SYNTAX_ERROR,
             "not_implemented": V.NOT_STARTED,
             "memory": V.MEMORY,
+            "crashed": V.CRASHED,
         }.get(error.get("kind"), V.IMPORT_ERROR)
         return Verdict(exercise, status, checks, message=str(error.get("message", "")), line=error.get("line"))
     if not done or collected is None:

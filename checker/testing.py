@@ -13,11 +13,17 @@ numpy and the standard library only -- never TensorFlow.
 from __future__ import annotations
 
 import copy
+import inspect
 import math
+import os
+import sys
+import time
 import traceback
 from typing import Any, Callable, Iterable, Mapping, NoReturn
 
 import numpy as np
+
+from checker import remote
 
 __all__ = [
     "CheckFailure",
@@ -33,6 +39,12 @@ __all__ = [
     "call_unchanged",
     "snapshot",
     "assert_unchanged",
+    "type_name",
+    "is_generator",
+    "learner_side",
+    "on_learner_side",
+    "set_in_place",
+    "learner_cpu_time",
 ]
 
 
@@ -47,6 +59,8 @@ def fail(message: str) -> NoReturn:
 
 def learner_frame(fn: Callable[..., Any], exc: BaseException) -> traceback.FrameSummary | None:
     """The deepest frame of `fn`'s file (the learner's) in `exc`'s traceback, if any."""
+    if isinstance(exc, remote.RemoteError):  # raised in the sandbox: it sent the learner's frames along
+        return exc.remote_frames[-1] if exc.remote_frames else None
     filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
     return frames[-1] if frames else None
@@ -56,6 +70,83 @@ def at_learner_line(fn: Callable[..., Any], exc: BaseException) -> str:
     """"\n(at line N of your file: code)" for a message about an error in `fn`, or ""."""
     frame = learner_frame(fn, exc)
     return f"\n(at line {frame.lineno} of your file: {frame.line})" if frame else ""
+
+
+def type_name(value: Any) -> str:
+    """The name of `value`'s type as the learner's code sees it ('generator', 'EagerTensor', 'Value').
+
+    The learner's objects reach a check as proxies (checker.remote.Remote): use
+    this, never `type(value).__name__`, in a message.
+    """
+    return remote.type_name(value)
+
+
+def is_generator(value: Any) -> bool:
+    """Whether `value` is a generator object (a function with `yield` was called), here or in the sandbox."""
+    return inspect.isgenerator(value) or remote.remote_type(value) == "builtins.generator"
+
+
+def learner_side(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call `fn` where the learner's code runs, and return its result (a proxy if it is not plain data).
+
+    For a trusted helper whose result the learner's code must use as a real
+    object of its own process: a Keras model or optimizer to train, a random
+    seed to set.  `fn` must be importable by name (a module-level function or
+    class of checker.* or of keras/tensorflow/numpy).  Without a sandbox (the
+    checks running in-process) it is a plain call.  What it returns came from
+    the learner's process: never grade on it without checking it here.
+    """
+    connection = remote.current()
+    if connection is None:
+        return fn(*args, **kwargs)
+    return connection.request("side", _helper_name(fn), args, kwargs)
+
+
+def on_learner_side(fn: Callable[..., Any]) -> Any:
+    """`fn` itself as an object of the learner's process (a proxy), to hand to the learner's code.
+
+    For a check's function that the learner's code must run natively, e.g. under
+    its own tf.GradientTape.  Without a sandbox it is `fn`.
+    """
+    connection = remote.current()
+    if connection is None:
+        return fn
+    return connection.request("side", _helper_name(fn), (), {"_dlx_object": True})
+
+
+def _helper_name(fn: Callable[..., Any]) -> list:
+    code = getattr(fn, "__code__", None)
+    filename = getattr(code, "co_filename", None) or getattr(sys.modules.get(fn.__module__), "__file__", None)
+    return [fn.__module__, fn.__qualname__, filename]
+
+
+def set_in_place(obj: Any, attribute: str, key: Any, value: Any) -> None:
+    """obj.attribute[key][...] = value, done where `obj` lives.
+
+    The learner's objects reach a check as proxies, and reading
+    `model.params` gives a copy: writing into that copy would change nothing.
+    """
+    learner_side(_set_in_place, obj, attribute, key, value)
+
+
+def _set_in_place(obj: Any, attribute: str, key: Any, value: Any) -> None:
+    getattr(obj, attribute)[key][...] = value
+
+
+def learner_cpu_time() -> float:
+    """CPU seconds used so far by the process that runs the learner's code (all its threads).
+
+    Read from the kernel, so the learner's code cannot fake it.  Without a
+    sandbox, the CPU time of this thread (the checks run the learner's code here).
+    """
+    connection = remote.current()
+    pid = connection.peer_pid if connection is not None else None
+    if pid and hasattr(time, "clock_gettime"):
+        try:
+            return time.clock_gettime((~pid << 3) | 2)  # the process's CPUCLOCK_SCHED clock (Linux)
+        except OSError:
+            pass
+    return time.thread_time() if os.name == "posix" else time.perf_counter()
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -98,9 +189,8 @@ def _describe_inputs(inputs: Mapping[str, Any] | None) -> str:
 
 
 def _type_name(value: Any) -> str:
-    kind = type(value)
-    module = kind.__module__
-    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+    full = remote.remote_type(value)
+    return full.removeprefix("builtins.")
 
 
 # --------------------------------------------------------------------------- type checks

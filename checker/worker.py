@@ -1,23 +1,33 @@
-"""The check process: `python -I -B -m checker.worker`.
+"""The judge process: `python -I -B -m checker.worker`.
 
-It imports the heavy, trusted modules first (pytest, numpy, the toolkit, and
-TensorFlow/Keras when the exercise needs them), tells the parent it is ready,
-and only then waits for its one job on stdin.  The parent starts it early (a
-warm spare while the learner types), so the import time is off the critical
-path, and the job's timeout starts only once it is ready.  One worker runs one
-job and exits; no learner code ever ran in it before its job.
+It starts its sandbox (checker.sandbox, where the learner's code will run),
+imports the heavy, trusted modules (pytest, numpy, the toolkit, and
+TensorFlow/Keras when the exercise needs them) while the sandbox imports its
+own, tells the parent it is ready once both are, and only then waits for its
+one job on stdin.  The parent starts it early (a warm spare while the learner
+types), so the import time is off the critical path, and the job's timeout
+starts only once it is ready.
+
+The judge runs pytest, the hidden checks and their oracles, and writes the
+result records; learner code never runs in it.  It makes itself non-dumpable,
+so the sandbox (same user) can neither read its memory nor open its files
+through /proc.  One judge runs one job and exits.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
+import socket
+import subprocess
 import sys
+
+SANDBOX_READY_LIMIT = 120.0  # seconds the sandbox may take to import TensorFlow on a slow laptop
 
 
 def _warm_up(preload: list[str]) -> None:
     import numpy  # noqa: F401 - imported for its start-up cost
-    import numpy.testing  # noqa: F401 - before learner code, so patches to it are noticed
     import pytest  # noqa: F401
 
     import checker.plugin  # noqa: F401
@@ -26,10 +36,58 @@ def _warm_up(preload: list[str]) -> None:
     for name in preload:
         __import__(name)
     if "tensorflow" in preload:
-        _warm_up_keras()
+        warm_up_keras()
 
 
-def _warm_up_keras() -> None:
+def _make_undumpable() -> None:
+    """Linux: no other process of this user may ptrace this one, read its memory or open its fds via /proc."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):  # pragma: no cover - no libc: keep going without it
+        pass
+
+
+def start_sandbox() -> tuple[subprocess.Popen, socket.socket]:
+    """Start the sandbox process, with one end of a socket pair as its only tie to the judge.
+
+    It inherits the judge's stdout/stderr (the capped pipe the parent reads) and
+    nothing else: no stdin, no ready pipe, no result file.
+    """
+    judge_end, sandbox_end = socket.socketpair()
+    env = dict(os.environ)
+    env.pop("DLX_READY_FD", None)
+    env["DLX_RPC_FD"] = str(sandbox_end.fileno())
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-m", "checker.sandbox"],
+            stdin=subprocess.DEVNULL,
+            env=env,
+            pass_fds=(sandbox_end.fileno(),),
+        )
+    finally:
+        sandbox_end.close()
+    return process, judge_end
+
+
+def wait_for_sandbox(sock: socket.socket, limit: float = SANDBOX_READY_LIMIT) -> bool:
+    """Wait for the sandbox's "ready" message (its imports are done)."""
+    from checker import wire
+
+    readable, _, _ = select.select([sock], [], [], limit)
+    if not readable:
+        return False
+    try:
+        header, _ = wire.recv_message(sock)
+    except (EOFError, OSError, wire.ProtocolError):
+        return False
+    return header.get("k") == "ready"
+
+
+def warm_up_keras() -> None:
     """Pay TensorFlow's first-op and first-layer costs now, then forget the session.
 
     The first tensor op and the first Keras layer each take a few hundred ms
@@ -59,34 +117,23 @@ def _signal_ready() -> None:
         pass
 
 
-def _limit_memory(memory_mb: int | None) -> None:
-    """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
-    if not memory_mb:
-        return
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows: no rlimits
-        return
-    limit = int(memory_mb) * 1024 * 1024
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
-        pass
+def run_job(job: dict, sandbox: tuple[subprocess.Popen, socket.socket] | None = None) -> int:
+    """Run pytest on one check file against one target; results go to job['result'].
 
-
-def run_job(job: dict) -> int:
-    """Run pytest on one check file against one target; results go to job['result']."""
+    With a `sandbox`, the learner's module is loaded and called there; without
+    one (plain pytest for authors), in this process.
+    """
     import pytest
 
     from checker.plugin import DlxPlugin
 
     workdir = job["workdir"]
     os.chdir(workdir)
-    _limit_memory(job.get("memory_mb"))
     ini = os.path.join(workdir, "pytest.ini")
     with open(ini, "w", encoding="utf-8") as handle:
         handle.write("[pytest]\n")
-    plugin = DlxPlugin(job["target"], job["module_name"], job["result"], job["token"], memory_mb=job.get("memory_mb"))
+    plugin = DlxPlugin(job["target"], job["module_name"], job["result"], job["token"], memory_mb=job.get("memory_mb"),
+                       sandbox=sandbox)
     args = [
         job["check"],
         "-c", ini,               # never read a pytest.ini / pyproject of the learner's
@@ -101,13 +148,22 @@ def run_job(job: dict) -> int:
 
 
 def main() -> None:
+    _make_undumpable()
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
+    sandbox = start_sandbox()  # it imports in parallel with the judge
     _warm_up(preload)
+    if not wait_for_sandbox(sandbox[1]):
+        sys.stderr.write("dlx: the sandbox process could not start.\n")
+        os._exit(3)  # never ready: the parent reports that the check process could not start
     _signal_ready()
     line = sys.stdin.readline()
     if not line.strip():
-        return  # the parent went away before sending a job (e.g. a spare never used)
-    code = run_job(json.loads(line))
+        os._exit(0)  # the parent went away before sending a job (e.g. a spare never used)
+    code = run_job(json.loads(line), sandbox)
+    try:
+        sandbox[1].close()  # the sandbox's serve loop ends; the parent kills the group anyway
+    except OSError:
+        pass
     # Exit now: a thread the learner left running must not keep the process
     # (and the verdict) waiting, and no atexit/__del__ of theirs runs after the report.
     for stream in (sys.stdout, sys.stderr):

@@ -6,14 +6,13 @@ test its properties (every row once, batch sizes, X and y paired, shuffled only
 with an rng, order drawn from the rng) rather than one particular permutation.
 """
 
-import inspect
 import itertools
 import math
 
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, fail, fmt, rng, snapshot
+from checker.testing import assert_array, assert_close, fail, fmt, rng, snapshot, type_name, is_generator
 
 FN = "iterate_minibatches"
 
@@ -42,7 +41,7 @@ def _epoch(ex, X, y, batch_size, g=None):
     try:
         iterator = iter(result)
     except TypeError:
-        fail(f"{what} returned {type(result).__name__}, which cannot be looped over. Use `yield X_batch, y_batch`.")
+        fail(f"{what} returned {type_name(result)}, which cannot be looped over. Use `yield X_batch, y_batch`.")
     expected_count = math.ceil(X.shape[0] / batch_size)
     items = list(itertools.islice(iterator, expected_count + 3))
     if len(items) > expected_count:
@@ -172,12 +171,12 @@ def test_is_a_generator(ex):
     result = ex.iterate_minibatches(X, y, 4)
     if isinstance(result, (list, tuple)):
         fail(
-            f"{FN} returned a {type(result).__name__} of all the batches; it should be a generator.\n"
+            f"{FN} returned a {type_name(result)} of all the batches; it should be a generator.\n"
             "Likely mistake: building the batches in a list and returning it. Use `yield X_batch, y_batch` "
             "inside the loop instead: a generator makes each batch only when it is needed."
         )
-    if not inspect.isgenerator(result):
-        fail(f"{FN} returned {type(result).__name__}; it should be a generator. Write it with `yield X_batch, y_batch`.")
+    if not is_generator(result):
+        fail(f"{FN} returned {type_name(result)}; it should be a generator. Write it with `yield X_batch, y_batch`.")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ L1 confused with L2, a 0/0 at w = 0.
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, assert_true, call_unchanged, fail, fmt, gradcheck, rng
+from checker.testing import assert_array, assert_close, assert_true, call_unchanged, fail, fmt, gradcheck, rng, type_name
 
 BIAS = "the bias w[-1] is penalized too. It must not be: sum over w[:-1] only, and set grad[-1] = 0."
 HALF = "the factor 1/2 is missing: the L2 penalty here is (λ/2)·Σ w_j², whose gradient is λ·w."
@@ -24,7 +24,7 @@ def _call(fn, name, w, lam):
     loss, grad = result
     if isinstance(loss, np.ndarray) or not isinstance(loss, (float, np.floating, int, np.integer)) or isinstance(loss, bool):
         fail(
-            f"{what} returned a loss of type {type(loss).__name__} ({fmt(loss, max_chars=80)}), expected a float.\n"
+            f"{what} returned a loss of type {type_name(loss)} ({fmt(loss, max_chars=80)}), expected a float.\n"
             "The penalty is one number: sum over the weights, and convert with float(...)."
         )
     if isinstance(grad, np.ndarray) and grad.shape == (w.size - 1,):

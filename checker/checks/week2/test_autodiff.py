@@ -14,7 +14,7 @@ import traceback
 import numpy as np
 import pytest
 
-from checker.testing import assert_close, assert_scalar, fail, gradcheck, rng
+from checker.testing import assert_close, assert_scalar, fail, gradcheck, rng, type_name
 
 A, B = 2.0, -3.0
 T2 = math.tanh(A)
@@ -122,7 +122,7 @@ def _as_value(ex, got, label):
             "An operation must return a new Value, out = Value(result, (inputs...), op), "
             "so that backward() can reach its inputs through it."
         )
-    fail(f"{label} returned {type(got).__name__}, expected a Value.")
+    fail(f"{label} returned {type_name(got)}, expected a Value.")
 
 
 def _fresh(ex):

@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 
 from checker.testing import (
+    type_name,
     assert_array,
     assert_close,
     assert_true,
@@ -60,7 +61,7 @@ def _gradients(ex, f, variables, what, names):
         fail(f"{what} returned None.\nDid you forget to return tape.gradient(value, variables)?")
     if tf.is_tensor(result) or isinstance(result, (np.ndarray, float, int)):
         fail(
-            f"{what} returned a single {type(result).__name__} ({fmt(np.asarray(result), max_chars=80)}), "
+            f"{what} returned a single {type_name(result)} ({fmt(np.asarray(result), max_chars=80)}), "
             f"expected a list of {len(variables)} gradients, one per variable.\n"
             "Pass the whole list to tape.gradient(value, variables): it then returns a list."
         )
@@ -163,7 +164,7 @@ def _step(ex, model, optimizer, loss_fn, x, y, what="train_step"):
     if loss is None:
         fail(f"{what} returned None.\nReturn the loss (the 0-d tensor loss_fn gave you), after applying the gradients.")
     if isinstance(loss, (list, tuple)):
-        fail(f"{what} returned a {type(loss).__name__} of {len(loss)} items, expected the loss, a 0-d tensor.\n"
+        fail(f"{what} returned a {type_name(loss)} of {len(loss)} items, expected the loss, a 0-d tensor.\n"
              "Return the loss, not the gradients.")
     value = loss.numpy() if tf.is_tensor(loss) else loss
     value = np.asarray(value)

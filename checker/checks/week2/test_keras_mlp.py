@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from checker.datasets import FASHION_MNIST_SUBSET, DataNotFound, load_fashion_mnist
-from checker.testing import assert_true, fail, fmt, rng
+from checker.testing import assert_true, fail, fmt, rng, type_name
 from checker.workspace import data_dir
 
 INPUT_SHAPE, N_CLASSES = (28, 28, 1), 10
@@ -49,7 +49,7 @@ def _build(ex, input_shape=INPUT_SHAPE, n_classes=N_CLASSES, seed=0):
         fail(f"{what} returned a tuple of {len(model)} items, expected the model alone.\n"
              "model.compile(...) returns None: call it, then `return model`.")
     if not isinstance(model, keras.Model):
-        fail(f"{what} returned {type(model).__name__}, expected a keras.Model (for example keras.Sequential([...])).")
+        fail(f"{what} returned {type_name(model)}, expected a keras.Model (for example keras.Sequential([...])).")
     return model
 
 

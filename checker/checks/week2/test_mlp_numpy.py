@@ -24,6 +24,7 @@ from checker.testing import (
     fmt,
     gradcheck,
     rng,
+    set_in_place,
 )
 from checker.workspace import data_dir
 
@@ -141,7 +142,7 @@ def _model(ex, sizes, seed):
 
 def _set_params(model, values):
     for key, value in values.items():
-        model.params[key][...] = value
+        set_in_place(model, "params", key, value)
 
 
 def _forward(ex, model, x, sizes):
@@ -328,11 +329,11 @@ def test_backward_matches_numerical_gradient(ex, sizes, n):
 
     for key in _keys(n_layers):
         def loss(value, key=key):  # L = Σ upstream ⊙ logits, so that ∂L/∂logits = upstream
-            model.params[key][...] = value
+            set_in_place(model, "params", key, value)
             try:
                 return float(np.sum(upstream * np.asarray(model.forward(x), dtype=float)))
             finally:
-                model.params[key][...] = original[key]
+                set_in_place(model, "params", key, original[key])
 
         gradcheck(
             loss,

@@ -13,6 +13,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from checker.testing import (
+    type_name,
     assert_array,
     assert_close,
     assert_unchanged,
@@ -108,7 +109,7 @@ def _backward(ex, x, w, b, dout, stride, pad, what, part):
     assert_unchanged(before, guarded, what="conv2d_backward (through the cache)")
     if not isinstance(grads, (tuple, list)) or len(grads) != 3:
         fail(
-            f"{what} returned {type(grads).__name__}, expected three gradients (dx, dw, db), "
+            f"{what} returned {type_name(grads)}, expected three gradients (dx, dw, db), "
             "in the order of conv2d_forward's parameters x, w, b."
         )
     got = assert_array(grads[("dx", "dw", "db").index(part)], what=f"{what}: {part}")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from checker.testing import assert_array, assert_close, call_unchanged, fail, rng
+from checker.testing import assert_array, assert_close, call_unchanged, fail, rng, type_name
 
 FLIPPED = (
     "the kernel is flipped (w[::-1, ::-1]): that is the convolution of signal processing. Deep learning's "
@@ -136,7 +136,7 @@ def _forward(ex, x, w, b, stride=None, pad=None, what="conv2d_forward"):
     result = call_unchanged(ex.conv2d_forward, x, w, b, what="conv2d_forward", names=["x", "w", "b"], **kwargs)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail(
-            f"{what} returned {type(result).__name__}, expected a pair (out, cache).\n"
+            f"{what} returned {type_name(result)}, expected a pair (out, cache).\n"
             "End with `return out, cache`, where cache holds what the backward pass needs, e.g. (x, w, b, stride, pad)."
         )
     out = assert_array(result[0], what=f"{what} (its first result, out)")

@@ -29,7 +29,7 @@ from checker.datasets import (
     load_fashion_mnist,
 )
 from checker.keras_checks import check_loss_fits_outputs
-from checker.testing import fail
+from checker.testing import fail, type_name
 
 THRESHOLD = 0.84
 EPOCHS, BATCH = 5, 128
@@ -68,7 +68,7 @@ def check_model(model, input_shape, n_classes, what="build_cnn"):
         fail(f"{call} returned None.\nDid you forget `return model`?")
     if not isinstance(model, keras.Model):
         fail(
-            f"{call} returned {type(model).__name__}, expected a keras.Model.\n"
+            f"{call} returned {type_name(model)}, expected a keras.Model.\n"
             "Build it with keras.Sequential([...]) or keras.Model(inputs, outputs) and return the model itself."
         )
     if not getattr(model, "compiled", False):
@@ -165,7 +165,7 @@ def test_returns_a_compiled_model(ex):
     if model is None:
         fail("build_cnn((28, 28, 1), 10) returned None.\nDid you forget `return model`?")
     if not isinstance(model, keras.Model):
-        fail(f"build_cnn((28, 28, 1), 10) returned {type(model).__name__}, expected a keras.Model.")
+        fail(f"build_cnn((28, 28, 1), 10) returned {type_name(model)}, expected a keras.Model.")
     if not getattr(model, "compiled", False):
         fail("build_cnn returned a model that is not compiled.\n"
              "Call model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"]) before `return model`.")

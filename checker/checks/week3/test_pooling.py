@@ -13,6 +13,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from checker.testing import (
+    type_name,
     assert_array,
     assert_close,
     assert_unchanged,
@@ -104,7 +105,7 @@ def _forward(ex, x, size=None, stride=None, what="max_pool_forward"):
     result = call_unchanged(ex.max_pool_forward, x, what="max_pool_forward", names=["x"], **kwargs)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail(
-            f"{what} returned {type(result).__name__}, expected a pair (out, cache).\n"
+            f"{what} returned {type_name(result)}, expected a pair (out, cache).\n"
             "End with `return out, cache`, where cache holds what the backward pass needs, e.g. (x, size, stride)."
         )
     out = assert_array(result[0], what=f"{what} (its first result, out)")
@@ -145,7 +146,7 @@ def _backward(ex, x, dout, size, stride, what):
     dx = call_unchanged(ex.max_pool_backward, dout, cache, what="max_pool_backward", names=["dout", "cache"])
     assert_unchanged({"x": before[0]}, {"x": x}, what="max_pool_backward (through the cache)")
     if isinstance(dx, (tuple, list)) and len(dx) == 1:
-        fail(f"{what} returned a {type(dx).__name__} of one array; return dx itself.")
+        fail(f"{what} returned a {type_name(dx)} of one array; return dx itself.")
     dx = assert_array(dx, what=what)
     if dx.shape != x.shape:
         likely = (

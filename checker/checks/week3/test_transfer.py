@@ -30,7 +30,7 @@ from checker.datasets import (
 )
 from checker.keras_checks import check_loss_fits_outputs
 from checker.pretrained import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
-from checker.testing import fail
+from checker.testing import fail, type_name
 
 N_CLASSES = len(NEW_CLASSES)
 PER_CLASS, EPOCHS, BATCH = 20, 20, 10
@@ -142,7 +142,7 @@ def check_model(model, base, n_classes, n_trainable, pretrained=None):
     if model is None:
         fail(f"{call} returned None.\nDid you forget `return model`?")
     if not isinstance(model, keras.Model):
-        fail(f"{call} returned {type(model).__name__}, expected a keras.Model (keras.Model(inputs, outputs)).")
+        fail(f"{call} returned {type_name(model)}, expected a keras.Model (keras.Model(inputs, outputs)).")
     if not getattr(model, "compiled", False):
         fail(f"{call} returned a model that is not compiled.\n"
              "Call model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"]) before `return model`.")
