@@ -197,7 +197,7 @@ class DlxPlugin:
         if self.connection is None or self.connection.broken or self._load_error is not None:
             return []
         try:
-            changes = self.connection.request("side", "checker.sandbox", "tamper_changes", [], {})
+            changes = self.connection.request("side", ["checker.sandbox", "tamper_changes", None], [], {})
         except (remote.SandboxGone, Exception):  # noqa: BLE001 - a sandbox that cannot answer hides nothing new
             return []
         return [str(c) for c in changes] if isinstance(changes, list) else []

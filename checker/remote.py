@@ -18,12 +18,14 @@ internals (the plugin, its result file, its token).
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import operator
 import os
 import sys
 import traceback
 import types
+import warnings
 import weakref
 from typing import Any, Callable
 
@@ -34,6 +36,7 @@ from checker import wire
 _CURRENT: "Connection | None" = None  # the judge's channel to its sandbox, while a check session runs
 
 MAX_TEXT = 4000
+MAX_WATCHED = 8  # calls whose generator results still have their arguments copied back
 
 
 def current() -> "Connection | None":
@@ -347,6 +350,9 @@ class Connection:
         self._raised: dict[int, BaseException] = {}
         self._pending: list[tuple] = []  # the arguments of our requests still waiting for an answer
         self._active: list[list] = []  # the mutable arguments of the calls we are serving, with fingerprints
+        self._serving: list[Any] = []  # the numbers of the requests being served (innermost last)
+        self._watched: dict[Any, list] = {}  # sandbox: arguments of calls that returned a generator, still watched
+        self._watched_args: dict[Any, tuple] = {}  # judge: those calls' arguments, to write late changes into
 
     # ------------------------------------------------------------ references
     def export(self, obj: Any) -> dict:
@@ -421,6 +427,8 @@ class Connection:
         """Ask the other side to do `op` on `args`; serve its own requests until the answer comes."""
         number = next(self._calls)
         header: dict = {"k": "req", "n": number, "op": op}
+        if self.side == "judge":  # the learner's code runs under the check's numpy error settings
+            header["np"] = np.geterr()
         encoder = self._encoder()
         if self._active:  # a callback from inside a call: the caller sees our in-place changes so far
             header["s"] = encoder.encode(self._changes(self._active[-1]))
@@ -446,6 +454,14 @@ class Connection:
                     raise self._rebuild(decoder.decode(header.get("e")))
                 value = decoder.decode(header.get("v"))
                 self._mirror(args, decoder.decode(header.get("m", [])))
+                if header.get("watch") is True:
+                    self._watched_args[number] = args
+                    while len(self._watched_args) > MAX_WATCHED:
+                        self._watched_args.pop(next(iter(self._watched_args)))
+                for late_number, where, late_value in decoder.decode(header.get("late", [])):
+                    if late_number in self._watched_args:
+                        self._mirror(self._watched_args[late_number], [[where, late_value]])
+                _reissue_warnings(header.get("w"))
             except wire.ProtocolError as exc:
                 self._break(f"a malformed answer ({exc})")
             return value
@@ -487,9 +503,24 @@ class Connection:
             args = wire.Decoder(buffers, self._resolve).decode(header.get("v"))
             if not isinstance(args, list):
                 raise wire.ProtocolError("arguments that are not a list")
-            value, mutated = self._perform(str(op), args)
+            with _errstate(header.get("np")), warnings.catch_warnings(record=True) as caught:
+                if self.side == "sandbox":
+                    warnings.simplefilter("always")  # every warning goes back; the check's filters decide
+                self._serving.append(number)
+                try:
+                    value, mutated = self._perform(str(op), args)
+                finally:
+                    self._serving.pop()
+            if caught and self.side == "sandbox":
+                reply["w"] = [[w.category.__name__, _safe_text(lambda w=w: w.message, 500), str(w.filename)[:300],
+                               int(w.lineno or 0)] for w in caught[:20]]
             encoder = self._encoder()
             reply["m"] = encoder.encode(mutated)
+            if number in self._watched:
+                reply["watch"] = True
+            late = self._late_changes()
+            if late:
+                reply["late"] = encoder.encode(late)
             if op in ("call", "side"):  # a result that IS an argument (or a view of one) stays one
                 encoder.aliases = _aliases(args)
             self._send(reply, value, encoder)
@@ -574,7 +605,18 @@ class Connection:
             result = target(*positional, **keywords)
         finally:
             self._active.pop()
-        return result, self._changes(slots)
+        changes = self._changes(slots)
+        if self.side == "sandbox" and slots and inspect.isgenerator(result) and self._serving:
+            # a generator works on its arguments later, one next() at a time: keep copying changes back
+            self._watched[self._serving[-1]] = slots
+            while len(self._watched) > MAX_WATCHED:
+                self._watched.pop(next(iter(self._watched)))
+        return result, changes
+
+    def _late_changes(self) -> list:
+        """[call number, where, value] for arguments of watched calls changed since they were last seen."""
+        return [[number, where, value] for number, slots in self._watched.items()
+                for where, value in self._changes(slots)]
 
     def _changes(self, slots: list) -> list:
         """[where, value] for each argument whose contents changed since its last fingerprint."""
@@ -642,6 +684,36 @@ class Connection:
         if isinstance(origin, int) and self.side == "sandbox":
             exc._dlx_origin = origin  # type: ignore[attr-defined]
         return exc
+
+
+_NP_ERR_KEYS = ("divide", "over", "under", "invalid")
+_NP_ERR_VALUES = ("ignore", "warn", "raise", "call", "print", "log")
+
+
+def _errstate(settings: Any) -> Any:
+    """numpy's error settings of the judge's check, applied around one request in the sandbox."""
+    import contextlib
+
+    if not isinstance(settings, dict):
+        return contextlib.nullcontext()
+    clean = {k: v for k, v in settings.items() if k in _NP_ERR_KEYS and v in _NP_ERR_VALUES and v != "call"}
+    return np.errstate(**clean)
+
+
+def _reissue_warnings(records: Any) -> None:
+    """Warn here what the learner's code warned there, so a check's warnings filters and records see it."""
+    import builtins
+
+    if not isinstance(records, list):
+        return
+    for record in records[:20]:
+        if not (isinstance(record, list) and len(record) == 4):
+            continue
+        name, message, filename, lineno = record
+        category = getattr(builtins, str(name), None)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            category = UserWarning
+        warnings.warn_explicit(str(message), category, str(filename), lineno if isinstance(lineno, int) else 0)
 
 
 class _ArgDecoder(wire.Decoder):

@@ -220,6 +220,7 @@ class CheckProcess:
         self._cancelled = threading.Event()
         self._used = False
         self._ready = not _POSIX
+        self._sandbox_pid: int | None = None  # the judge's sandbox, reaped here once both are killed
         self._ready_lock = threading.Lock()  # a kill() never closes the fd under a waiting select()
         _LIVE.add(self)
 
@@ -234,7 +235,10 @@ class CheckProcess:
             try:
                 readable, _, _ = select.select([fd], [], [], max(0.0, limit))
                 # A killed worker closes its end: readable, but read() gives b"".
-                self._ready = bool(readable) and os.read(fd, 1) == b"R"
+                message = os.read(fd, 32) if readable else b""
+                self._ready = message.startswith(b"R")
+                if message[1:].strip().isdigit():
+                    self._sandbox_pid = int(message[1:].strip())
             except (OSError, ValueError):
                 return False
         if self._ready or readable:
@@ -265,6 +269,7 @@ class CheckProcess:
             pass
         with _SPAWN_LOCK:
             _WORKER_PIDS.discard(self.proc.pid)
+        self._reap_sandbox()
         kill_escaped()
         try:
             if self.proc.stdin:
@@ -277,6 +282,21 @@ class CheckProcess:
                 self._close_ready_fd(locked=True)
             finally:
                 self._ready_lock.release()
+
+    def _reap_sandbox(self) -> None:
+        """Wait for the sandbox, which the judge's death left to dlx (it died with the process group)."""
+        pid, self._sandbox_pid = self._sandbox_pid, None
+        if pid is None or not _SUBREAPER:
+            return
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return  # the judge reaped it, or it is not ours
+            if done or time.monotonic() > deadline:
+                return
+            time.sleep(0.005)
 
     def _close_ready_fd(self, locked: bool = False) -> None:
         if not locked:

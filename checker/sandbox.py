@@ -18,8 +18,7 @@ from typing import Any
 from checker import wire
 from checker.remote import Connection
 
-_GUARD = None  # the tamper guard's snapshot, taken before the learner's file loads
-_CONNECTION: Connection | None = None
+_STATE: dict = {}  # the tamper guard and the channel (a dict, so setting them rebinds no module name)
 
 
 def _warm_up(preload: list[str]) -> None:
@@ -54,16 +53,15 @@ def _limit_memory(memory_mb: int | None) -> None:
 
 def load(path: str, module_name: str, workdir: str, memory_mb: Any, judge_has_tensorflow: bool) -> list:
     """Import the learner's file; returns [module or None, load-error record or None, tampering found]."""
-    global _GUARD
     from checker.learner import TargetLoadError, load_target
     from checker.tamper import Guard
 
-    assert _CONNECTION is not None
+    connection = _STATE["connection"]
     os.chdir(workdir)
-    _CONNECTION.learner_path = os.path.realpath(path)
-    _CONNECTION.peer_tensors = bool(judge_has_tensorflow)
+    connection.learner_path = os.path.realpath(path)
+    connection.peer_tensors = bool(judge_has_tensorflow)
     _limit_memory(memory_mb if isinstance(memory_mb, int) else None)
-    _GUARD = Guard()
+    _STATE["guard"] = Guard()
     try:
         module = load_target(path, module_name)
         error = None
@@ -74,18 +72,19 @@ def load(path: str, module_name: str, workdir: str, memory_mb: Any, judge_has_te
 
 def tamper_changes() -> list:
     """What the learner's code rebound in numpy, builtins, the checker (see checker.tamper); [] if nothing."""
-    return list(_GUARD.changes()) if _GUARD is not None else []
+    guard = _STATE.get("guard")
+    return list(guard.changes()) if guard is not None else []
 
 
 def main() -> None:
-    global _CONNECTION
+    sys.modules.setdefault("checker.sandbox", sys.modules[__name__])  # one module, run as __main__ or imported
     fd = int(os.environ.pop("DLX_RPC_FD"))
     sock = socket.socket(fileno=fd)
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
     _warm_up(preload)
-    _CONNECTION = Connection(sock, "sandbox", on_load=load)
+    connection = _STATE["connection"] = Connection(sock, "sandbox", on_load=load)
     wire.send_message(sock, {"k": "ready", "nbuf": 0}, [])
-    _CONNECTION.serve_forever()
+    connection.serve_forever()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

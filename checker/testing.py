@@ -44,6 +44,8 @@ __all__ = [
     "learner_side",
     "on_learner_side",
     "set_in_place",
+    "seed_global_random",
+    "global_random_state",
     "learner_cpu_time",
 ]
 
@@ -120,6 +122,24 @@ def _helper_name(fn: Callable[..., Any]) -> list:
     return [fn.__module__, fn.__qualname__, filename]
 
 
+def seed_global_random(seed: Any) -> None:
+    """np.random.seed(seed) where the learner's code runs (its global random state is there, not here)."""
+    learner_side(_seed_global_random, seed)
+
+
+def global_random_state() -> tuple:
+    """np.random.get_state() of the learner's process: to see whether their code drew from it."""
+    return learner_side(_global_random_state)
+
+
+def _seed_global_random(seed: Any) -> None:
+    np.random.seed(seed)
+
+
+def _global_random_state() -> tuple:
+    return np.random.get_state()
+
+
 def set_in_place(obj: Any, attribute: str, key: Any, value: Any) -> None:
     """obj.attribute[key][...] = value, done where `obj` lives.
 
@@ -134,18 +154,26 @@ def _set_in_place(obj: Any, attribute: str, key: Any, value: Any) -> None:
 
 
 def learner_cpu_time() -> float:
-    """CPU seconds used so far by the process that runs the learner's code (all its threads).
+    """CPU seconds used so far by the main thread of the process that runs the learner's code.
 
-    Read from the kernel, so the learner's code cannot fake it.  Without a
-    sandbox, the CPU time of this thread (the checks run the learner's code here).
+    Read from the kernel's accounting (Linux: /proc/PID/task/PID/schedstat, in
+    ns), so the learner's code cannot fake it, and other programs taking turns
+    on a busy machine do not count.  Without a sandbox (the checks run
+    in-process), the CPU time of this thread.
     """
     connection = remote.current()
     pid = connection.peer_pid if connection is not None else None
-    if pid and hasattr(time, "clock_gettime"):
+    if pid:
         try:
-            return time.clock_gettime((~pid << 3) | 2)  # the process's CPUCLOCK_SCHED clock (Linux)
-        except OSError:
+            with open(f"/proc/{pid}/task/{pid}/schedstat", encoding="ascii") as handle:
+                return int(handle.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
             pass
+        if hasattr(time, "clock_gettime"):
+            try:
+                return time.clock_gettime((~pid << 3) | 2)  # the whole process's CPU clock
+            except OSError:
+                pass
     return time.thread_time() if os.name == "posix" else time.perf_counter()
 
 

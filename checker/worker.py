@@ -105,13 +105,17 @@ def warm_up_keras() -> None:
     keras.backend.clear_session()
 
 
-def _signal_ready() -> None:
-    """One byte on the parent's ready pipe; then close it so learner code never holds it."""
+def _signal_ready(sandbox_pid: int) -> None:
+    """"R" and the sandbox's pid on the parent's ready pipe; then close it so learner code never holds it.
+
+    The parent needs the pid to reap the sandbox: killed with the judge, it is
+    re-parented to dlx (a child subreaper) and would stay a zombie otherwise.
+    """
     fd = os.environ.pop("DLX_READY_FD", None)
     if fd is None:
         return
     try:
-        os.write(int(fd), b"R")
+        os.write(int(fd), b"R%d\n" % sandbox_pid)
         os.close(int(fd))
     except (OSError, ValueError):
         pass
@@ -155,7 +159,7 @@ def main() -> None:
     if not wait_for_sandbox(sandbox[1]):
         sys.stderr.write("dlx: the sandbox process could not start.\n")
         os._exit(3)  # never ready: the parent reports that the check process could not start
-    _signal_ready()
+    _signal_ready(sandbox[0].pid)
     line = sys.stdin.readline()
     if not line.strip():
         os._exit(0)  # the parent went away before sending a job (e.g. a spare never used)

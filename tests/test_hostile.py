@@ -34,28 +34,48 @@ def mse_grad(X, y, w):
 CASES = {
     # 3. leaving the process
     "keyboard_interrupt": ("import numpy as np\n" + RIGHT.replace("return float", "raise KeyboardInterrupt\n    return float"),
-                           {V.CRASHED}, "KeyboardInterrupt"),
+                           {V.FAILED}, "KeyboardInterrupt"),
     "system_exit_raised": ("import numpy as np\n" + RIGHT.replace("return float", "raise SystemExit(0)\n    return float"),
-                           {V.FAILED, V.CRASHED}, "SystemExit"),
+                           {V.FAILED}, "SystemExit"),
     "os_kill_self": ("import os, signal\nimport numpy as np\n" + RIGHT.replace("return float", "os.kill(os.getpid(), signal.SIGKILL)\n    return float"),
                      {V.CRASHED}, "killed by signal 9"),
     # 5. monkeypatching from module scope
     "numpy_allclose": ("import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, *x, **k: np.ones(np.shape(a), bool)\n" + WRONG,
-                       {V.TAMPERED}, "numpy.allclose was replaced"),
+                       {V.TAMPERED, V.FAILED}, "numpy.allclose was replaced"),
     "numpy_testing": ("import numpy as np, numpy.testing\nnumpy.testing.assert_allclose = lambda *a, **k: None\n" + WRONG,
-                      {V.TAMPERED}, "numpy.testing.assert_allclose was replaced"),
+                      {V.TAMPERED, V.FAILED}, "numpy.testing.assert_allclose was replaced"),
     "numpy_functions_used_by_checks": ("import numpy as np\nnp.abs = lambda x: np.zeros_like(x)\nnp.max = lambda *a, **k: 0.0\n" + WRONG,
-                                       {V.TAMPERED}, "numpy.abs was replaced"),
+                                       {V.TAMPERED, V.FAILED}, "numpy.abs was replaced"),
     "checker_toolkit": ("import numpy as np\nimport checker.testing as t\nt.assert_close = lambda *a, **k: None\nt.fail = lambda *a, **k: None\n" + WRONG,
-                        {V.TAMPERED}, "checker.testing.assert_close was replaced"),
+                        {V.TAMPERED, V.FAILED}, "checker.testing.assert_close was replaced"),
     "pytest_report": ("import numpy as np\nimport _pytest.reports as r\nr.TestReport.passed = property(lambda self: True)\n" + WRONG,
-                      {V.TAMPERED}, "_pytest.reports.TestReport.passed was replaced"),
+                      {V.TAMPERED, V.FAILED}, "_pytest.reports.TestReport.passed was replaced"),
     "builtins": ("import builtins\nimport numpy as np\nbuiltins.abs = lambda x: 0\n" + WRONG,
-                 {V.TAMPERED}, "builtins.abs was replaced"),
+                 {V.TAMPERED, V.FAILED}, "builtins.abs was replaced"),
     "sys_modules_numpy": ("import sys, types\nimport numpy as np\nfake = types.ModuleType('numpy')\nfake.__dict__.update(np.__dict__)\nfake.allclose = lambda *a, **k: True\nsys.modules['numpy'] = fake\n" + WRONG,
-                          {V.TAMPERED}, "numpy was replaced"),
+                          {V.TAMPERED, V.FAILED}, "numpy was replaced"),
     "patch_inside_the_call": ("import numpy as np\ndef mse_loss(X, y, w):\n    np.allclose = lambda *a, **k: True\n    return 0.0\ndef mse_grad(X, y, w):\n    return np.zeros(X.shape[1])\n",
                               {V.TAMPERED, V.FAILED}, ""),
+    # 7. forging the result: the grade is decided in the judge, which the learner's process cannot reach
+    "forge_through_the_plugin": ("import gc, os\nimport numpy as np\n"
+                                 "for o in gc.get_objects():\n"
+                                 "    if hasattr(type(o), '_emit') or type(o).__name__ in ('DlxPlugin', 'Connection'):\n"
+                                 "        for name in ('_emit', 'token', '_token', '_out'):\n"
+                                 "            print('found', type(o).__name__, name, hasattr(o, name))\n"
+                                 "        if hasattr(o, '_emit'):\n"
+                                 "            o._emit({'event': 'collected', 'count': 1, 'names': ['t']})\n"
+                                 "            o._emit({'event': 'check', 'name': 't', 'outcome': 'passed'})\n"
+                                 "            o._emit({'event': 'done', 'collected': 1})\n"
+                                 "            os._exit(0)\n" + WRONG,
+                                 {V.FAILED}, "mse_loss"),
+    "forge_the_result_file": ("import glob, json, os\nimport numpy as np\n"
+                              "for path in glob.glob('/tmp/dlx-check-*/result.jsonl') + glob.glob('../*/result.jsonl'):\n"
+                              "    with open(path, 'a') as f:\n"
+                              "        for r in ({'event': 'collected', 'count': 1}, {'event': 'check', 'name': 't', 'outcome': 'passed'}, {'event': 'done'}):\n"
+                              "            f.write(json.dumps(dict(r, token='0' * 32)) + '\\n')\n"
+                              "print(json.dumps({'event': 'done', 'token': 'x'}))\n" + WRONG,
+                              {V.FAILED}, "mse_loss"),
+    "exit_zero_at_import": ("import os\nimport numpy as np\n" + WRONG + "os._exit(0)\n", {V.CRASHED}, "exit code 0"),
     # 8. plainly broken code
     "returns_nan": ("import numpy as np\ndef mse_loss(X, y, w):\n    return float('nan')\ndef mse_grad(X, y, w):\n    return np.full(X.shape[1], np.nan)\n",
                     {V.FAILED}, "NaN"),
@@ -78,7 +98,9 @@ def test_hostile_or_broken_code_is_never_a_pass(tmp_path, case):
     source, statuses, fragment = CASES[case]
     verdict = run_source("mse", source, tmp_path)
     assert verdict.status in statuses, (verdict.status, verdict.message)
-    assert fragment in verdict.message + "".join(c.message for c in verdict.checks)
+    if verdict.status != V.FAILED or V.TAMPERED not in statuses:  # a patch the sandbox's guard missed just fails
+        assert fragment in verdict.message + "".join(c.message for c in verdict.checks)
+    assert not any(c.passed for c in verdict.checks if c.name == "t")  # no forged record was counted
     assert (tmp_path / "01_mse.py").read_text() == textwrap.dedent(source)  # the learner's file is untouched
 
 
@@ -149,3 +171,32 @@ def test_files_beside_the_exercise_change_nothing(tmp_path, name, content):
     (tmp_path / name).write_text(content)
     assert run_source("mse", "import numpy as np\n" + WRONG, tmp_path).status == V.FAILED
     assert run_source("mse", "import numpy as np\n" + RIGHT, tmp_path).status == V.PASSED
+
+
+def test_the_learner_process_cannot_reach_the_judge(tmp_path):
+    """The judge is non-dumpable: its memory, environment and open files are closed to the sandbox (same user).
+
+    As root (CAP_SYS_PTRACE) the kernel lets any process read any other, so
+    there the check is only that the forged records still count for nothing.
+    """
+    import os
+
+    report = tmp_path / "reach.txt"
+    source = (
+        "import os\nimport numpy as np\n"
+        "judge = os.getppid()\nresults = []\n"
+        "for what in ('mem', 'environ', 'fd/0'):\n"
+        "    try:\n"
+        "        with open(f'/proc/{judge}/{what}', 'rb') as f:\n"
+        "            f.read(1)\n"
+        "        results.append(what + ' open')\n"
+        "    except OSError as e:\n"
+        "        results.append(what + ' ' + type(e).__name__)\n"
+        f"open({str(report)!r}, 'w').write(chr(10).join(results))\n" + WRONG
+    )
+    verdict = run_source("mse", source, tmp_path)
+    assert verdict.status == V.FAILED
+    lines = report.read_text().splitlines()
+    assert len(lines) == 3
+    if os.geteuid() != 0 and os.path.exists("/proc/self/mem"):
+        assert all(line.endswith("PermissionError") for line in lines), lines

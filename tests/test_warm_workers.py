@@ -48,12 +48,15 @@ def test_each_run_gets_a_process_no_learner_code_has_touched(tmp_path):
         import numpy
 
         def test_numpy_is_pristine_then_patch_it(ex):
-            assert getattr(numpy, "_dlx_marker", None) is None, "a previous run's patch leaked"
-            assert numpy.allclose(numpy.zeros(1), numpy.ones(1)) is False
+            marker, close = ex.probe()  # numpy as the learner's process (the sandbox) sees it
+            assert marker is None, "a previous run's patch leaked"
+            assert close is False
             ex.patch()
         """)
     target = write(tmp_path / "target.py", """\
         import numpy
+        def probe():
+            return getattr(numpy, "_dlx_marker", None), numpy.allclose(numpy.zeros(1), numpy.ones(1))
         def patch():
             numpy._dlx_marker = "leaked"
             numpy.allclose = lambda *a, **k: True

@@ -223,7 +223,7 @@ def test_check_all_then_the_final_message(workspace, watch):
     session.wait_verdict("passed")
     mark = session.mark()
     session.key("c")
-    done = session.wait_for(lambda e: e["event"] == "all_checked", since=mark, timeout=60)
+    done = session.wait_for(lambda e: e["event"] == "all_checked", since=mark, timeout=180)
     assert done["passed"] == done["total"] == len(CATALOG.exercises)
     session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "finished", since=mark)
     session.pump()
@@ -243,3 +243,35 @@ def test_terminal_closed_cleans_up_like_quit(workspace, watch):
     session.child.expect(pexpect.EOF, timeout=10)
     time.sleep(0.2)
     assert [pid for pid in pids if pid_alive(pid)] == []
+
+
+def _marked_processes(dlx_pid):
+    """Processes alive (not zombies) that carry the check-process mark of the dlx process `dlx_pid`."""
+    mark = f"DLX_CHECK_PROCESS={dlx_pid}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
+            state = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if mark in environ and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the check processes")
+def test_ctrl_c_during_a_check_leaves_no_process(workspace, watch):
+    """Ctrl-C while a check runs: watch ends, and its judge and sandbox processes die with it."""
+    slow = "import time\nimport numpy as np\ndef mse_loss(X, y, w):\n    time.sleep(30)\n    return 0.0\ndef mse_grad(X, y, w):\n    return np.zeros(X.shape[1])\n"
+    (workspace.exercises_dir / MSE.file).write_text(slow)
+    session = watch()
+    session.wait_for(lambda e: e["event"] == "run_start")
+    time.sleep(1.0)  # the check is inside the learner's time.sleep now
+    assert _marked_processes(session.child.pid)  # the judge and its sandbox are running
+    session.child.sendintr()
+    session.child.expect(pexpect.EOF, timeout=15)
+    time.sleep(0.3)
+    assert _marked_processes(session.child.pid) == []

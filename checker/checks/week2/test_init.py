@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, fail, fmt, rng
+from checker.testing import assert_array, fail, fmt, rng, seed_global_random, global_random_state
 
 FUNCS = ["xavier_init", "he_init"]
 FORMULA = {"xavier_init": "σ = sqrt(2 / (fan_in + fan_out))", "he_init": "σ = sqrt(2 / fan_in)"}
@@ -86,10 +86,10 @@ def test_shape_and_dtype(ex, name, fan_in, fan_out):
 @pytest.mark.parametrize("name", FUNCS)
 def test_global_state_untouched(ex, name):
     """draws from the given rng, not from np.random's global state"""
-    np.random.seed(1234)
-    before = np.random.get_state()
+    seed_global_random(1234)
+    before = global_random_state()
     _call(ex, name, 6, 4, rng(5))
-    after = np.random.get_state()
+    after = global_random_state()
     if not (np.array_equal(before[1], after[1]) and before[2:] == after[2:]):
         fail(
             f"{name} drew numbers from numpy's global random state (np.random.randn, np.random.normal, ...).\n"

@@ -21,6 +21,7 @@ from checker.testing import (
     fmt,
     gradcheck,
     rng,
+    seed_global_random,
 )
 
 NOT_RESCALED = ("the kept entries are not rescaled: divide them by (1 − p_drop) (inverted dropout). "
@@ -182,9 +183,9 @@ def test_mask_comes_from_rng(ex):
     x = _x(9, (20, 30))
     outs = []
     for global_seed in (1, 2):
-        np.random.seed(global_seed)  # a mask from np.random would change with it
+        seed_global_random(global_seed)  # a mask from np.random would change with it
         outs.append(_forward(ex, x, 0.5, True, rng(42))[0])
-    np.random.seed(None)
+    seed_global_random(None)
     if not np.array_equal(outs[0], outs[1]):
         fail("Two calls of dropout_forward(x, p_drop=0.5, training=True, rng) with generators made from the same "
              "seed, rng = np.random.default_rng(42), gave different masks.\nLikely mistake: the mask comes from the global "
