@@ -2,6 +2,75 @@
 
 from __future__ import annotations
 
+import time
+
+import keras
+
+OVERRUN = 1.5  # the judge's own clock fails a fit that ran this many times its budget, whatever the guard says
+
+
+class TimeGuard(keras.callbacks.Callback):
+    """Stops model.fit once it runs past `budget` seconds, or (given `total_batches`) once its pace says it would.
+
+    It must live where the model trains: make it with learner_side(TimeGuard, budget, total_batches) and pass the
+    proxy in callbacks=[...] (a callback made in the judge would be called across the channel on every batch).
+    After fit, `state()` gives its findings as plain values, for messages: the grade's own clock is the judge's
+    (see `guarded_fit`).
+    """
+
+    def __init__(self, budget: float, total_batches: int | None = None):
+        super().__init__()
+        self.budget, self.total = float(budget), total_batches
+        self.start = time.perf_counter()
+        self.epoch, self.done, self.seconds, self.first, self.projected, self.stopped = 0, 0, 0.0, 0.0, 0.0, False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.done += 1
+        self.seconds = time.perf_counter() - self.start
+        if self.done == 1:
+            self.first = self.seconds  # includes tracing: not the pace
+        elif self.total:
+            self.projected = self.first + (self.seconds - self.first) / (self.done - 1) * (self.total - 1)
+        if self.seconds > self.budget or (self.total and self.done >= 20 and self.projected > 1.5 * self.budget):
+            self.stopped = True
+            self.model.stop_training = True
+
+    def state(self) -> dict:
+        """What the guard saw, as plain values: stopped, epoch (0-based), done and total batches, seconds, projected."""
+        return {"stopped": bool(self.stopped), "epoch": int(self.epoch), "done": int(self.done), "total": self.total,
+                "seconds": float(self.seconds), "projected": float(self.projected)}
+
+
+def guarded_fit(model, x, y, budget: float, total_batches: int | None = None, **fit_kwargs):
+    """model.fit(x, y, **fit_kwargs) under a TimeGuard made where `model` lives; returns (guard state, seconds, history).
+
+    `seconds` is measured here, around the call.  state["stopped"] is the guard's verdict, or the judge's own when
+    the fit took more than OVERRUN × budget (a guard that did not stop it is not trusted).
+    """
+    from checker.testing import learner_side
+
+    guard = learner_side(TimeGuard, budget, total_batches)
+    started = time.perf_counter()
+    history = model.fit(x, y, callbacks=[guard], **fit_kwargs)
+    seconds = time.perf_counter() - started
+    told = guard.state()
+    told = told if isinstance(told, dict) else {}
+
+    def number(key, kind):  # the guard's values came from the learner's process: plain numbers only
+        value = told.get(key)
+        return kind(value) if type(value) in (int, float) else kind(0)
+
+    state = {"stopped": told.get("stopped") is True or seconds > OVERRUN * budget, "epoch": number("epoch", int),
+             "done": number("done", int), "total": total_batches, "seconds": number("seconds", float),
+             "projected": number("projected", float)}
+    return state, seconds, history
+
 
 def loss_from_logits(loss) -> bool:
     """Whether a compiled loss expects logits (strings and plain functions take probabilities)."""

@@ -15,14 +15,15 @@ import pytest
 import tensorflow as tf
 
 from checker.testing import (
-    type_name,
     assert_array,
     assert_close,
     assert_true,
     call_unchanged,
     fail,
     fmt,
+    learner_side,
     rng,
+    type_name,
 )
 
 OUTSIDE = (
@@ -41,59 +42,110 @@ LOSS_OUTSIDE = (
 
 
 # ---------------------------------------------------------------- tf_gradients
+#
+# The learner's tape can only see variables and a function of its own process: each
+# problem is made there by a module-level helper (learner_side), from values chosen
+# here, and the expected gradients are computed here from those same values.  f counts
+# its calls by calling back a counter that lives here.
 
 
-class _Counted:
-    """f, counting its calls."""
+class _Calls:
+    """A counter, called back by f every time the learner's code runs it."""
 
-    def __init__(self, f):
-        self.f, self.calls = f, 0
+    def __init__(self):
+        self.count = 0
 
     def __call__(self):
-        self.calls += 1
-        return self.f()
+        self.count += 1
 
 
-def _gradients(ex, f, variables, what, names):
-    counted = _Counted(f)
-    result = ex.tf_gradients(counted, variables)
+def _square(calls, x0):
+    x = tf.Variable(x0, dtype=tf.float64)
+
+    def f():
+        calls()
+        return x * x
+
+    return f, [x]
+
+
+def _dense_tanh(calls, x, W0, b0, s0):
+    W, b, s = tf.Variable(W0), tf.Variable(b0), tf.Variable(s0, dtype=tf.float64)
+
+    def f():  # s · Σ tanh(x W + b) + Σ W²
+        calls()
+        return s * tf.reduce_sum(tf.tanh(tf.constant(x) @ W + b)) + tf.reduce_sum(W * W)
+
+    return f, [W, b, s]
+
+
+def _with_frozen(calls, a0, b0):
+    a = tf.Variable(a0, dtype=tf.float64)
+    b = tf.Variable(b0, dtype=tf.float64, trainable=False)
+
+    def f():
+        calls()
+        return a * tf.reduce_sum(b * b) + tf.reduce_sum(b)
+
+    return f, [a, b]
+
+
+def _sum_of_sines(calls, W0):
+    W = tf.Variable(W0)
+
+    def f():
+        calls()
+        return tf.reduce_sum(tf.sin(W))
+
+    return f, [W]
+
+
+def _dense(g):
+    """An IndexedSlices gradient as a dense tensor (done where it was made)."""
+    return tf.convert_to_tensor(g)
+
+
+def _gradients(ex, problem, args, what, names, shapes, frozen=()):
+    """The learner's tf_gradients on problem(calls, *args), made where its code runs: (gradients, calls to f)."""
+    calls = _Calls()
+    f, variables = learner_side(problem, calls, *args)
+    result = ex.tf_gradients(f, variables)
+    n = len(names)
     if result is None:
         fail(f"{what} returned None.\nDid you forget to return tape.gradient(value, variables)?")
     if tf.is_tensor(result) or isinstance(result, (np.ndarray, float, int)):
         fail(
             f"{what} returned a single {type_name(result)} ({fmt(np.asarray(result), max_chars=80)}), "
-            f"expected a list of {len(variables)} gradients, one per variable.\n"
+            f"expected a list of {n} gradients, one per variable.\n"
             "Pass the whole list to tape.gradient(value, variables): it then returns a list."
         )
     if not isinstance(result, (list, tuple)):
-        fail(f"{what} returned {fmt(result, max_chars=120)}, expected a list of {len(variables)} gradients "
+        fail(f"{what} returned {fmt(result, max_chars=120)}, expected a list of {n} gradients "
              f"(one per variable: {', '.join(names)}).")
-    if len(result) != len(variables):
-        fail(f"{what} returned a list of {len(result)} gradient(s), expected {len(variables)}, one per variable "
+    if len(result) != n:
+        fail(f"{what} returned a list of {len(result)} gradient(s), expected {n}, one per variable "
              f"({', '.join(names)}), in that order: tape.gradient(value, variables) with the whole list.")
     nones = [name for name, g in zip(names, result) if g is None]
     if nones:
-        frozen = [name for name, v in zip(names, variables) if not v.trainable]
-        if len(nones) == len(variables):
+        if len(nones) == n:
             fail(f"{what}: {OUTSIDE}")
         if frozen and set(nones) <= set(frozen):
             fail(f"{what}: the gradient for {', '.join(nones)} is None.\nLikely mistake: {UNWATCHED}")
         fail(f"{what}: the gradient for {', '.join(nones)} is None.\nEvery variable f depends on must get its gradient.")
     grads = []
-    for name, g, v in zip(names, result, variables):
+    for name, g, shape in zip(names, result, shapes):
         if isinstance(g, tf.IndexedSlices):
-            g = tf.convert_to_tensor(g)
+            g = learner_side(_dense, g)  # where it lives: a proxy here, a plain call without a sandbox
         value = g.numpy() if tf.is_tensor(g) else g
         if isinstance(value, np.generic):  # the gradient of a 0-d variable
             value = np.asarray(value)
-        grads.append(assert_array(value, what=f"{what}: the gradient for {name}", shape=tuple(v.shape)))
-    return grads, counted.calls
+        grads.append(assert_array(value, what=f"{what}: the gradient for {name}", shape=shape))
+    return grads, calls.count
 
 
 def test_gradient_of_a_square(ex):
     """tf_gradients of f = x² at x = 3 is [6]"""
-    x = tf.Variable(3.0, dtype=tf.float64)
-    (grad,), _ = _gradients(ex, lambda: x * x, [x], "tf_gradients(lambda: x * x, [x]) at x = 3", ["x"])
+    (grad,), _ = _gradients(ex, _square, (3.0,), "tf_gradients(lambda: x * x, [x]) at x = 3", ["x"], [()])
     assert_close(
         grad,
         6.0,
@@ -111,13 +163,8 @@ def _dense_tanh_problem(seed, n, d, m):
 def test_gradients_of_several_variables(ex, n, d, m):
     """gradients for a matrix, a vector and a scalar, in the order of the variables"""
     x, W0, b0, s0 = _dense_tanh_problem(n * 100 + d * 10 + m, n, d, m)
-    W, b, s = tf.Variable(W0), tf.Variable(b0), tf.Variable(s0, dtype=tf.float64)
-
-    def f():  # s · Σ tanh(x W + b) + Σ W²
-        return s * tf.reduce_sum(tf.tanh(tf.constant(x) @ W + b)) + tf.reduce_sum(W * W)
-
     what = f"tf_gradients(f, [W, b, s]) with f = s·Σ tanh(x @ W + b) + Σ W², W of shape {W0.shape}"
-    (dW, db, ds), _ = _gradients(ex, f, [W, b, s], what, ["W", "b", "s"])
+    (dW, db, ds), _ = _gradients(ex, _dense_tanh, (x, W0, b0, s0), what, ["W", "b", "s"], [W0.shape, b0.shape, ()])
     t = np.tanh(x @ W0 + b0)
     dz = s0 * (1 - t**2)
     assert_close(dW, x.T @ dz + 2 * W0, what=f"{what}: the gradient for W",
@@ -128,20 +175,17 @@ def test_gradients_of_several_variables(ex, n, d, m):
 
 def test_variables_created_with_trainable_false_get_gradients(ex):
     """a variable made with trainable=False gets its gradient too (it must be watched)"""
-    a = tf.Variable(2.0, dtype=tf.float64)
-    b = tf.Variable([1.0, -2.0], dtype=tf.float64, trainable=False)
     what = "tf_gradients(f, [a, b]) with f = a·Σ b² + Σ b, a = 2, b = [1, -2] (b has trainable=False)"
-    (da, db), _ = _gradients(ex, lambda: a * tf.reduce_sum(b * b) + tf.reduce_sum(b), [a, b], what, ["a", "b"])
+    (da, db), _ = _gradients(ex, _with_frozen, (2.0, [1.0, -2.0]), what, ["a", "b"], [(), (2,)], frozen=["b"])
     assert_close(da, 5.0, what=f"{what}: the gradient for a")  # Σ b² = 1 + 4
     assert_close(db, [5.0, -7.0], what=f"{what}: the gradient for b")  # 2ab + 1
 
 
 def test_the_tape_differentiates(ex):
     """the gradients come from the tape: f runs once, not once per entry"""
-    g = rng(5)
-    W = tf.Variable(g.normal(size=(3, 4)))
-    (dW,), calls = _gradients(ex, lambda: tf.reduce_sum(tf.sin(W)), [W], "tf_gradients(lambda: Σ sin(W), [W])", ["W"])
-    assert_close(dW, np.cos(W.numpy()), what="tf_gradients(lambda: Σ sin(W), [W]) for W of shape (3, 4)")
+    W0 = rng(5).normal(size=(3, 4))
+    (dW,), calls = _gradients(ex, _sum_of_sines, (W0,), "tf_gradients(lambda: Σ sin(W), [W])", ["W"], [W0.shape])
+    assert_close(dW, np.cos(W0), what="tf_gradients(lambda: Σ sin(W), [W]) for W of shape (3, 4)")
     assert_true(
         calls <= 2,
         f"tf_gradients called f {calls} times for a variable of 12 entries: that looks like numerical differences.\n"
@@ -150,6 +194,11 @@ def test_the_tape_differentiates(ex):
 
 
 # ---------------------------------------------------------------- train_step
+#
+# The model, the optimizer and the loss are made where the learner's code runs (a
+# Keras model of the judge could not be trained by the learner's tape): by the
+# module-level helpers below and learner_side.  The weights come back by value,
+# before and after the step, and are held against the closed form computed here.
 
 
 def _step(ex, model, optimizer, loss_fn, x, y, what="train_step"):
@@ -176,10 +225,21 @@ def _step(ex, model, optimizer, loss_fn, x, y, what="train_step"):
     return float(value.reshape(()))
 
 
-def _linear_model(seed, d, m):
-    keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((d,)), keras.layers.Dense(m, bias_initializer="random_normal")])
+def _tools(optimizer, lr, loss, **loss_kwargs):
+    """An optimizer and a loss function, made where the learner's code runs."""
+    return learner_side(optimizer, lr), learner_side(loss, **loss_kwargs)
+
+
+def _linear_model(W, b):
+    """Dense(m) on d inputs, holding the weights W and b (chosen by the check)."""
+    model = keras.Sequential([keras.Input((W.shape[0],)), keras.layers.Dense(W.shape[1])])
+    model.layers[0].set_weights([W, b])
     return model
+
+
+def _linear_weights(seed, d, m):
+    g = rng(seed)
+    return (g.normal(size=(d, m)) / np.sqrt(d)).astype(np.float32), (0.05 * g.normal(size=m)).astype(np.float32)
 
 
 def _linear_problem(seed, n, d, m):
@@ -187,14 +247,20 @@ def _linear_problem(seed, n, d, m):
     return g.normal(size=(n, d)).astype(np.float32), g.normal(size=(n, m)).astype(np.float32)
 
 
+def _weights(layer):
+    """A layer's weights, by value, as float64."""
+    return [np.asarray(v, dtype=float) for v in layer.get_weights()]
+
+
 @pytest.mark.parametrize("n, d, m", [(5, 3, 2), (1, 4, 1), (8, 2, 3)])
 def test_train_step_returns_the_loss_before_the_update(ex, n, d, m):
     """train_step returns the batch's loss, computed before the weights move"""
-    model = _linear_model(10 + n, d, m)
+    W0, b0 = _linear_weights(10 + n, d, m)
+    model = learner_side(_linear_model, W0, b0)
     x, y = _linear_problem(20 + n, n, d, m)
-    W, b = (v.astype(float) for v in model.layers[0].get_weights())
-    loss = _step(ex, model, keras.optimizers.SGD(0.1), keras.losses.MeanSquaredError(), x, y)
-    W1, b1 = (v.astype(float) for v in model.layers[0].get_weights())
+    W, b = W0.astype(float), b0.astype(float)
+    loss = _step(ex, model, *_tools(keras.optimizers.SGD, 0.1, keras.losses.MeanSquaredError), x, y)
+    W1, b1 = _weights(model.layers[0])
     assert_close(
         loss,
         np.mean((x @ W + b - y) ** 2),
@@ -209,12 +275,13 @@ def test_train_step_returns_the_loss_before_the_update(ex, n, d, m):
 @pytest.mark.parametrize("n, d, m", [(5, 3, 2), (1, 4, 1), (8, 2, 3)])
 def test_train_step_moves_the_weights_against_the_gradient(ex, n, d, m):
     """one train_step with SGD(lr) gives W − lr · ∂L/∂W (closed form for a linear model)"""
-    model = _linear_model(30 + n, d, m)
+    W0, b0 = _linear_weights(30 + n, d, m)
+    model = learner_side(_linear_model, W0, b0)
     x, y = _linear_problem(40 + n, n, d, m)
-    W, b = (v.astype(float) for v in model.layers[0].get_weights())
+    W, b = W0.astype(float), b0.astype(float)
     lr = 0.1
-    _step(ex, model, keras.optimizers.SGD(lr), keras.losses.MeanSquaredError(), x, y)
-    W1, b1 = (v.astype(float) for v in model.layers[0].get_weights())
+    _step(ex, model, *_tools(keras.optimizers.SGD, lr, keras.losses.MeanSquaredError), x, y)
+    W1, b1 = _weights(model.layers[0])
     residual = x @ W + b - y  # L = mean(residual²) over all N·M entries
     dW, db = 2.0 / residual.size * x.T @ residual, 2.0 / residual.size * residual.sum(axis=0)
     ones = np.ones_like(residual)
@@ -235,7 +302,7 @@ def test_train_step_moves_the_weights_against_the_gradient(ex, n, d, m):
 
 
 def _dropout_model(seed):
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # where the model lives: its weights and its dropout masks
     return keras.Sequential([
         keras.Input((10,)),
         keras.layers.Dense(32, activation="relu"),
@@ -246,12 +313,15 @@ def _dropout_model(seed):
 
 def test_train_step_runs_the_model_in_training_mode(ex):
     """the forward pass uses training=True (Dropout is active while training)"""
-    model = _dropout_model(50)
+    model = learner_side(_dropout_model, 50)
     g = rng(51)
     x, y = g.normal(size=(16, 10)).astype(np.float32), g.integers(0, 3, size=16)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    inference = float(loss_fn(y, model(x, training=False)))
-    loss = _step(ex, model, keras.optimizers.SGD(1e-3), loss_fn, x, y)
+    logits = np.asarray(model(x, training=False), dtype=np.float32)  # the outputs by value; the loss is taken here
+    inference = float(loss_fn(y, logits))
+    optimizer, learner_loss_fn = _tools(keras.optimizers.SGD, 1e-3, keras.losses.SparseCategoricalCrossentropy,
+                                        from_logits=True)
+    loss = _step(ex, model, optimizer, learner_loss_fn, x, y)
     if np.isclose(loss, inference, rtol=1e-6, atol=1e-7):
         fail(
             f"On a model with Dropout(0.5), train_step returned the loss {loss:.6f}, exactly the loss of the model in "
@@ -261,35 +331,44 @@ def test_train_step_runs_the_model_in_training_mode(ex):
         )
 
 
-def test_only_trainable_variables_change(ex):
-    """a frozen layer (trainable=False) keeps its weights; the others move"""
-    keras.utils.set_random_seed(60)
+def _half_frozen_model(seed):
+    keras.utils.set_random_seed(seed)
     frozen = keras.layers.Dense(4, activation="tanh", trainable=False)
     head = keras.layers.Dense(2)
-    model = keras.Sequential([keras.Input((3,)), frozen, head])
+    return keras.Sequential([keras.Input((3,)), frozen, head])
+
+
+def test_only_trainable_variables_change(ex):
+    """a frozen layer (trainable=False) keeps its weights; the others move"""
+    model = learner_side(_half_frozen_model, 60)
+    frozen, head = model.layers
     x, y = _linear_problem(61, 6, 3, 2)
-    before = [w.copy() for w in frozen.get_weights()], [w.copy() for w in head.get_weights()]
-    _step(ex, model, keras.optimizers.SGD(0.1), keras.losses.MeanSquaredError(), x, y)
-    if any(not np.array_equal(a, b) for a, b in zip(before[0], frozen.get_weights())):
+    before = _weights(frozen), _weights(head)
+    _step(ex, model, *_tools(keras.optimizers.SGD, 0.1, keras.losses.MeanSquaredError), x, y)
+    if any(not np.array_equal(a, b) for a, b in zip(before[0], _weights(frozen))):
         fail("train_step changed the weights of a layer with trainable=False.\n"
              "Differentiate and update model.trainable_variables only (not model.weights or model.variables).")
     assert_true(
-        any(not np.array_equal(a, b) for a, b in zip(before[1], head.get_weights())),
+        any(not np.array_equal(a, b) for a, b in zip(before[1], _weights(head))),
         "train_step did not change the weights of the trainable layer.\n"
         "Call optimizer.apply_gradients(zip(gradients, model.trainable_variables)).",
     )
 
 
+def _small_classifier(seed):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
+
+
 def test_the_loss_goes_down_over_a_few_steps(ex):
     """20 train_steps with Adam bring the loss of a small classifier down"""
-    keras.utils.set_random_seed(70)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
+    model = learner_side(_small_classifier, 70)
     g = rng(71)
     centres = g.normal(size=(3, 4)) * 2
     y = np.repeat(np.arange(3), 10)
     x = (centres[y] + g.normal(size=(30, 4))).astype(np.float32)
-    optimizer = keras.optimizers.Adam(0.05)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer, loss_fn = _tools(keras.optimizers.Adam, 0.05, keras.losses.SparseCategoricalCrossentropy,
+                                from_logits=True)
     losses = [_step(ex, model, optimizer, loss_fn, x, y, what=f"train_step (step {k + 1})") for k in range(20)]
     if not np.all(np.isfinite(losses)) or not losses[-1] < 0.5 * losses[0]:
         fail(

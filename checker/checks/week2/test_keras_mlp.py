@@ -4,7 +4,10 @@ The contract is checked first, in a blink (a compiled keras.Model, the right
 input and output shapes, a sane size, a loss that agrees with the outputs);
 then the learner's model is trained with model.fit on the shipped Fashion-MNIST
 subset with fixed seeds, a fixed number of epochs and a wall-clock guard, and
-its test accuracy is computed here from the argmax of its outputs.
+its test accuracy is computed here from the argmax of its outputs.  The model,
+its seeds and the guard live where the learner's code runs (the sandbox); the
+test images cross there, the outputs come back by value, and the accuracy and
+the time are reckoned here.
 
 Whether the outputs are logits or probabilities is the learner's choice; the
 check only asks that the compiled loss agrees with it: the loss it reports on a
@@ -13,14 +16,14 @@ logits, of the outputs themselves for probabilities).
 """
 
 import functools
-import time
 
 import keras
 import numpy as np
 import pytest
 
 from checker.datasets import FASHION_MNIST_SUBSET, DataNotFound, load_fashion_mnist
-from checker.testing import assert_true, fail, fmt, rng, type_name
+from checker.keras_checks import guarded_fit
+from checker.testing import assert_true, fail, fmt, learner_side, rng, type_name
 from checker.workspace import data_dir
 
 INPUT_SHAPE, N_CLASSES = (28, 28, 1), 10
@@ -40,7 +43,7 @@ LOGITS_AS_PROBABILITIES = (
 
 
 def _build(ex, input_shape=INPUT_SHAPE, n_classes=N_CLASSES, seed=0):
-    keras.utils.set_random_seed(seed)
+    learner_side(keras.utils.set_random_seed, seed)  # the model is built (and trains) over there
     model = ex.build_mlp(tuple(input_shape), n_classes)
     what = f"build_mlp({tuple(input_shape)}, {n_classes})"
     if model is None:
@@ -185,40 +188,30 @@ def _fashion_mnist():
         fail(f"The course's Fashion-MNIST subset is missing, so this check cannot run.\n{exc}")
 
 
-class _TimeGuard(keras.callbacks.Callback):
-    """Stops model.fit once the budget is spent."""
-
-    def __init__(self, budget):
-        super().__init__()
-        self.budget, self.start, self.epoch, self.stopped = budget, time.perf_counter(), 0, False
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if time.perf_counter() - self.start > self.budget:
-            self.stopped = True
-            self.model.stop_training = True
-
-
 def train_and_score(build, seed=0, budget=TIME_BUDGET):
-    """Build with build(INPUT_SHAPE, N_CLASSES), fit on the shipped subset; return (test accuracy, seconds, losses)."""
+    """Build with build(INPUT_SHAPE, N_CLASSES), fit on the shipped subset; return (test accuracy, seconds, losses).
+
+    Seeded and guarded where the model lives; the accuracy and the seconds are reckoned here.
+    """
     (x_train, y_train), (x_test, y_test) = _fashion_mnist()
-    keras.utils.set_random_seed(seed)
+    learner_side(keras.utils.set_random_seed, seed)
     model = build(INPUT_SHAPE, N_CLASSES)
-    guard = _TimeGuard(budget)
-    history = model.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH, verbose=0, callbacks=[guard])
-    seconds = time.perf_counter() - guard.start
-    if guard.stopped:
+    guard, seconds, history = guarded_fit(model, x_train, y_train, budget, epochs=EPOCHS, batch_size=BATCH, verbose=0)
+    if guard["stopped"]:
         fail(
-            f"Training stopped: model.fit ran past the {budget:.0f} s budget during epoch {guard.epoch + 1} of "
+            f"Training stopped: model.fit ran past the {budget:.0f} s budget during epoch {guard['epoch'] + 1} of "
             f"{EPOCHS} ({seconds:.1f} s).\n"
             f"The model has {model.count_params():,} parameters: use a smaller one (one hidden Dense layer of "
             "a few hundred units trains in a few seconds)."
         )
-    outputs = model.predict(x_test, batch_size=500, verbose=0)
+    outputs = np.asarray(model.predict(x_test, batch_size=500, verbose=0))
+    if outputs.shape != (len(y_test), N_CLASSES):
+        fail(f"After training, model.predict gave outputs of shape {outputs.shape} for the {len(y_test)} test images, "
+             f"expected ({len(y_test)}, {N_CLASSES}).")
     accuracy = float(np.mean(np.argmax(outputs, axis=1) == y_test))
-    return accuracy, seconds, [float(v) for v in history.history.get("loss", [])]
+    logged = history.history if history is not None else {}
+    losses = logged.get("loss", []) if isinstance(logged, dict) else []
+    return accuracy, seconds, [float(v) for v in losses if isinstance(v, (int, float, np.number))]
 
 
 def assert_accuracy(build, seed=0):

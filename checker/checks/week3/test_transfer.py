@@ -9,8 +9,16 @@ checks repeat them before they train, so a broken model fails in a blink.
 
 Then behaviour: after training, frozen layers are bit-identical and the others
 moved; and on the five classes the encoder never saw, with 20 labels per class,
-the transfer model beats the very same construction on a freshly initialised
-copy of the encoder (keras.models.clone_model) by at least MARGIN.
+the transfer model beats the reference construction (a Dense softmax head,
+Adam(1e-2)) on a frozen, freshly initialised copy of the encoder
+(keras.models.clone_model) by at least MARGIN.
+
+Where things run: the learner's copy of the encoder is loaded where the
+learner's code runs (learner_side(load_encoder)), so that its build function can
+freeze it and its model train it; weights, shapes and test-set scores come back
+by value and are judged here, the pre-trained weights against the judge's own
+copy of the shipped file.  The baseline involves no learner code: it is built
+and trained here, locally.
 """
 
 from __future__ import annotations
@@ -30,13 +38,14 @@ from checker.datasets import (
 )
 from checker.keras_checks import check_loss_fits_outputs
 from checker.pretrained import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
-from checker.testing import fail, type_name
+from checker.keras_checks import guarded_fit
+from checker.testing import fail, learner_side, type_name
 
 N_CLASSES = len(NEW_CLASSES)
 PER_CLASS, EPOCHS, BATCH = 20, 20, 10
 DRAWS = 3  # label draws averaged over: one draw of 100 images is a noisy yardstick
 MARGIN = 0.02
-TIME_BUDGET = 60.0  # seconds for all the training runs of one check together
+TIME_BUDGET = 60.0  # seconds for all the training runs of the learner's models in one check together
 
 
 # ---------------------------------------------------------------- data and encoder
@@ -63,11 +72,24 @@ def few_labels(seed: int):
     return x[idx], y[idx]
 
 
-def encoder():
+def _encoder_here():
+    """A fresh copy of the shipped encoder in this process (the judge's own)."""
     try:
         return load_encoder()
     except DataNotFound as exc:
         fail(f"{exc}\nThis check needs the course's pre-trained encoder.")
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_weights() -> tuple:
+    """The pre-trained weights as shipped, read here: what the learner's copy must hold."""
+    return tuple(_value(v) for v in _encoder_here().weights)
+
+
+def encoder():
+    """A fresh copy of the shipped encoder where the learner's code runs, so its model can freeze and train it."""
+    shipped_weights()  # a missing file is named here first
+    return learner_side(load_encoder)
 
 
 def weighted_layers(base):
@@ -83,6 +105,15 @@ def _names(layers_):
     return "[" + ", ".join(layer.name for layer in layers_) + "]" if layers_ else "none"
 
 
+def _by_id(objects) -> dict:
+    """{id(v): v}, keeping every v alive.
+
+    The learner's objects reach the checks as proxies, one per object while it lives: id() tells two proxies
+    apart only while both live, so a set of bare ids of a temporary list (model.weights) would not do.
+    """
+    return {id(v): v for v in objects}
+
+
 # ---------------------------------------------------------------- the contract
 
 
@@ -91,7 +122,7 @@ def _names(layers_):
 def check_frozen(model, base, n_trainable, call):
     """The layers the optimizer will update (model.trainable_weights) are the ones asked for."""
     weighted = weighted_layers(base)
-    updated = {id(v) for v in model.trainable_weights}
+    updated = _by_id(model.trainable_weights)
     got = [layer for layer in weighted if any(id(v) in updated for v in layer.weights)]
     want = weighted[len(weighted) - n_trainable:] if n_trainable else []
     if got != want:
@@ -116,15 +147,15 @@ def check_frozen(model, base, n_trainable, call):
             f"{call}: the encoder layers your model will train are {_names(got)}; expected {_names(want)} "
             f"(the last {n_trainable} of the layers with weights {_names(weighted)}, the others frozen).\n{why}".rstrip()
         )
-    own = {id(v) for v in base.weights}
-    if not any(id(v) not in own for v in model.trainable_weights):
+    own = _by_id(base.weights)
+    if not any(id(v) not in own for v in updated.values()):
         fail(f"{call}: the model has no trainable weights outside the encoder: the new head is frozen too.\n"
              "Freeze the encoder's layers only, not the whole model (not model.trainable = False).")
 
 
 def check_head(model, base, n_classes, call):
     """The head is one Dense(n_classes) layer on the features: a kernel and a bias, nothing else."""
-    own = {id(v) for v in base.weights}
+    own = _by_id(base.weights)
     shapes = sorted((tuple(v.shape) for v in model.weights if id(v) not in own), key=len)
     features = base.output_shape[-1]
     if shapes != [(n_classes,), (features, n_classes)]:
@@ -146,7 +177,7 @@ def check_model(model, base, n_classes, n_trainable, pretrained=None):
     if not getattr(model, "compiled", False):
         fail(f"{call} returned a model that is not compiled.\n"
              "Call model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"]) before `return model`.")
-    mine = {id(v) for v in model.weights}
+    mine = _by_id(model.weights)
     if not all(id(v) in mine for v in base.weights):
         fail(
             f"{call} returned a model that does not contain the encoder it was given: base's weights are not among "
@@ -171,8 +202,12 @@ def check_model(model, base, n_classes, n_trainable, pretrained=None):
 
 
 def build(build_fn, base, n_trainable=None, n_classes=N_CLASSES):
-    """Call the learner's function (without n_trainable when None: its default must be 0) and check the result."""
-    pretrained = [_value(v) for v in base.weights]
+    """Call the learner's function (without n_trainable when None: its default must be 0) and check the result.
+
+    `base` is a fresh copy of the shipped encoder (`encoder()`): its weights must still be the shipped ones after
+    the build.
+    """
+    pretrained = shipped_weights()
     if n_trainable is None:
         model, n_trainable = build_fn(base, n_classes), 0
     else:
@@ -184,45 +219,67 @@ def build(build_fn, base, n_trainable=None, n_classes=N_CLASSES):
 # ---------------------------------------------------------------- training
 
 
-class TimeGuard(keras.callbacks.Callback):
-    """Stops training once the shared budget is spent."""
-
-    def __init__(self, deadline: float):
-        super().__init__()
-        self.deadline, self.stopped = deadline, False
-
-    def on_train_batch_end(self, batch, logs=None):
-        if time.perf_counter() > self.deadline:
-            self.stopped = True
-            self.model.stop_training = True
-
-
-def _fit_and_score(model, x, y, deadline, what):
-    guard = TimeGuard(deadline)
-    model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0, callbacks=[guard])
-    if guard.stopped:
-        fail(f"Training was stopped: training {what} ran past the {TIME_BUDGET:.0f} s budget of this check.\n"
-             "A head on 128 features and 100 images should train in a few seconds: keep the head small "
-             "(Dense(n_classes), maybe one small hidden Dense layer).")
+def _score(model, what):
+    """Test accuracy on the new classes, from the model's scores (by value), reckoned here."""
     _, _, x_test, y_test = _new_classes()
     scores = np.asarray(model.predict(x_test, batch_size=500, verbose=0))
+    if scores.shape != (len(y_test), N_CLASSES):
+        fail(f"After training {what}, model.predict gave scores of shape {scores.shape} for the {len(y_test)} test "
+             f"images, expected ({len(y_test)}, {N_CLASSES}).")
     if not np.all(np.isfinite(scores)):
         fail(f"After training {what}, its outputs contain NaN or inf: the training diverged. Is the learning rate too high?")
     return float(np.mean(np.argmax(scores, axis=1) == y_test))
 
 
+def _fit_and_score(model, x, y, budget, what):
+    """Train the learner's model under a guard (where it lives); (test accuracy, seconds of training)."""
+    guard, seconds, _ = guarded_fit(model, x, y, budget, epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
+    if guard["stopped"]:
+        fail(f"Training was stopped: training {what} ran past the {TIME_BUDGET:.0f} s budget of this check.\n"
+             "A head on 128 features and 100 images should train in a few seconds: keep the head small "
+             "(Dense(n_classes), maybe one small hidden Dense layer).")
+    return _score(model, what), seconds
+
+
+def scratch_model(base, n_classes):
+    """The baseline's construction (the reference's, n_trainable=0): base frozen, a Dense softmax head, Adam(1e-2)."""
+    base.trainable = False
+    inputs = keras.Input(shape=base.input_shape[1:])
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(base(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def scratch_accuracy(draw: int) -> float:
+    """The baseline for label draw `draw`: the reference construction on a freshly initialised encoder, trained here.
+
+    No learner code is involved, so it runs in this process: nothing the learner's code does can weaken it.
+    """
+    x, y = few_labels(draw)
+    keras.utils.set_random_seed(draw)
+    fresh = keras.models.clone_model(_encoder_here())  # same architecture, freshly initialised weights
+    model = scratch_model(fresh, N_CLASSES)
+    model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
+    return _score(model, "the model on a fresh encoder")
+
+
 def train_and_score(build_fn, seed: int = 0) -> tuple[float, float, float]:
-    """Transfer vs. scratch on few labels, each the mean over DRAWS label draws: (transfer, scratch, seconds)."""
+    """Transfer vs. scratch on few labels, each the mean over DRAWS label draws: (transfer, scratch, seconds).
+
+    The learner's models train where its code runs, seeded there, under one shared TIME_BUDGET; the baseline
+    trains here (its time is not the learner's).
+    """
     started = time.perf_counter()
-    deadline = started + TIME_BUDGET
+    spent = 0.0
     transfer, scratch = [], []
     for draw in range(seed * DRAWS, (seed + 1) * DRAWS):
         x, y = few_labels(draw)
-        keras.utils.set_random_seed(draw)
-        transfer.append(_fit_and_score(build(build_fn, encoder()), x, y, deadline, "your transfer model"))
-        keras.utils.set_random_seed(draw)  # the same head initialisation and batch order
-        fresh = keras.models.clone_model(encoder())  # same architecture, freshly initialised weights
-        scratch.append(_fit_and_score(build(build_fn, fresh), x, y, deadline, "the model on a fresh encoder"))
+        learner_side(keras.utils.set_random_seed, draw)
+        accuracy, seconds = _fit_and_score(build(build_fn, encoder()), x, y, TIME_BUDGET - spent, "your transfer model")
+        spent += seconds
+        transfer.append(accuracy)
+        scratch.append(scratch_accuracy(draw))
     return float(np.mean(transfer)), float(np.mean(scratch)), time.perf_counter() - started
 
 
@@ -250,24 +307,25 @@ def test_the_right_layers_are_frozen(ex, n_trainable):
 def test_frozen_layers_stay_frozen_in_training(ex, n_trainable):
     """after training, frozen layers are bit-identical; the n_trainable layers and the head moved"""
     base = encoder()
-    keras.utils.set_random_seed(3)
+    learner_side(keras.utils.set_random_seed, 3)
     model = build(ex.build_transfer_model, base, n_trainable=n_trainable)
-    before = {id(v): _value(v) for v in model.weights}
+    weights = model.weights  # kept: the proxies (and so their ids) live as long as this list
+    before = [_value(v) for v in weights]
     x, y = few_labels(3)
     model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
-    moved = {id(v): not np.array_equal(before[id(v)], _value(v)) for v in model.weights}
+    moved = {id(v): not np.array_equal(old, _value(v)) for v, old in zip(weights, before)}
     weighted = weighted_layers(base)
     for i, layer in enumerate(weighted):
         trainable = i >= len(weighted) - n_trainable
-        changed = any(moved[id(v)] for v in layer.weights)
+        changed = any(moved.get(id(v), False) for v in layer.weights)
         if changed and not trainable:
             fail(f"After one epoch of training with n_trainable={n_trainable}, the frozen layer {layer.name} changed.\n"
                  "A frozen layer (layer.trainable = False) must keep its pre-trained weights bit for bit.")
         if trainable and not changed:
             fail(f"After one epoch of training with n_trainable={n_trainable}, layer {layer.name} did not change, "
                  "though it should be fine-tuned.")
-    own = {id(v) for v in base.weights}
-    if not any(moved[id(v)] for v in model.trainable_weights if id(v) not in own):
+    own = _by_id(base.weights)
+    if not any(moved.get(id(v), False) for v in model.trainable_weights if id(v) not in own):
         fail("After one epoch of training, the new head's weights did not change: is the head trainable, and the "
              "learning rate above zero?")
 
@@ -280,8 +338,8 @@ def test_transfer_beats_training_from_scratch(ex):
             f"On the {N_CLASSES} new classes ({', '.join(NEW_CLASS_NAMES)}) with {PER_CLASS} labelled images each, "
             f"{EPOCHS} epochs (batch size {BATCH}), mean test accuracy over {DRAWS} draws of the labelled images "
             f"({seconds:.0f} s in all):\n"
-            f"  your transfer model:                       {transfer:.3f}\n"
-            f"  the same on a freshly initialised encoder: {scratch:.3f}\n"
+            f"  your transfer model:                                     {transfer:.3f}\n"
+            f"  a softmax head on a frozen, freshly initialised encoder: {scratch:.3f}\n"
             f"The transfer model must be at least {MARGIN} better; the reference wins by about 0.08 to 0.14.\n"
             "Are the pre-trained weights really used (base itself, not a copy) and frozen? Chance is 0.2: near it, "
             "look at the learning rate (1e-2 for a head on frozen features) and the head's activation."
