@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from checker import runner  # noqa: E402
 from tests.helpers import CATALOG, run_source  # noqa: E402
 from tests.test_hostile import CASES, RIGHT, WRONG  # noqa: E402
+from tests.test_watch import _marked_processes  # noqa: E402
 
 # The cases that live in other test files (tests/test_engine.py, tests/test_hostile.py), written out here.
 EXTRA = {
@@ -47,20 +48,8 @@ EXTRA = {
 
 
 def _left_running() -> list[int]:
-    """Processes still alive that dlx started for this run (its children, or carrying a worker's mark)."""
-    mark = f"DLX_CHECK_PROCESS={os.getpid()}".encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes().split(b"\0")
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if mark in environ and state != "Z":
-            found.append(int(entry))
-    return found
+    """Processes still alive that carry this dlx process's check-process mark (judges, sandboxes, their children)."""
+    return _marked_processes(os.getpid())
 
 
 def main() -> None:
