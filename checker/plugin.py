@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import time
-
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +102,7 @@ class DlxPlugin:
         remote.set_current(self.connection)
         try:
             module, error, changes = self.connection.request(
-                "load", self.target_path, self.module_name, os.getcwd(), self.memory_mb, "tensorflow" in sys.modules
+                "load", self.target_path, self.module_name, os.getcwd(), self.memory_mb, self.connection.peer_tensors
             )
         except remote.SandboxGone:
             self._load_error = {"kind": "crashed", "message": self._gone_message("while your file was being imported"),
@@ -198,7 +197,7 @@ class DlxPlugin:
             return []
         try:
             changes = self.connection.request("side", ["checker.sandbox", "tamper_changes", None], [], {})
-        except (remote.SandboxGone, Exception):  # noqa: BLE001 - a sandbox that cannot answer hides nothing new
+        except Exception:  # noqa: BLE001 - a sandbox that cannot answer (or is gone) hides nothing new
             return []
         return [str(c) for c in changes] if isinstance(changes, list) else []
 

@@ -17,23 +17,13 @@ from typing import Any
 
 from checker import wire
 from checker.remote import Connection
+from checker.worker import warm_up
 
 _STATE: dict = {}  # the tamper guard and the channel (a dict, so setting them rebinds no module name)
 
 
-def _warm_up(preload: list[str]) -> None:
-    import numpy  # noqa: F401 - imported for its start-up cost
-    import numpy.testing  # noqa: F401 - before learner code, so patches to it are noticed
-
-    import checker.learner  # noqa: F401
-    import checker.tamper  # noqa: F401
-
-    for name in preload:
-        __import__(name)
-    if "tensorflow" in preload:
-        from checker.worker import warm_up_keras
-
-        warm_up_keras()
+# numpy.testing before the learner's file, so that the tamper guard's snapshot holds it
+SANDBOX_MODULES = ("numpy", "numpy.testing", "checker.learner", "checker.tamper")
 
 
 def _limit_memory(memory_mb: int | None) -> None:
@@ -81,7 +71,7 @@ def main() -> None:
     fd = int(os.environ.pop("DLX_RPC_FD"))
     sock = socket.socket(fileno=fd)
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
-    _warm_up(preload)
+    warm_up(SANDBOX_MODULES, preload)
     connection = _STATE["connection"] = Connection(sock, "sandbox", on_load=load)
     wire.send_message(sock, {"k": "ready", "nbuf": 0}, [])
     connection.serve_forever()

@@ -26,14 +26,15 @@ import sys
 SANDBOX_READY_LIMIT = 120.0  # seconds the sandbox may take to import TensorFlow on a slow laptop
 
 
-def _warm_up(preload: list[str]) -> None:
-    import numpy  # noqa: F401 - imported for its start-up cost
-    import pytest  # noqa: F401
+JUDGE_MODULES = ("numpy", "pytest", "checker.plugin", "checker.testing")
 
-    import checker.plugin  # noqa: F401
-    import checker.testing  # noqa: F401
 
-    for name in preload:
+def warm_up(modules: tuple[str, ...], preload: list[str]) -> None:
+    """Import `modules` and `preload` for their start-up cost; pay Keras' first-call costs if TensorFlow is in it.
+
+    Shared by the judge and the sandbox, each with its own list of modules.
+    """
+    for name in (*modules, *preload):
         __import__(name)
     if "tensorflow" in preload:
         warm_up_keras()
@@ -155,7 +156,7 @@ def main() -> None:
     _make_undumpable()
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
     sandbox = start_sandbox()  # it imports in parallel with the judge
-    _warm_up(preload)
+    warm_up(JUDGE_MODULES, preload)
     if not wait_for_sandbox(sandbox[1]):
         sys.stderr.write("dlx: the sandbox process could not start.\n")
         os._exit(3)  # never ready: the parent reports that the check process could not start
