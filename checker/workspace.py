@@ -16,26 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker import catalog as catalog_mod
+from checker.datasets.shipped import course_root
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_DIR = ".dlx"
 
 
 class WorkspaceError(Exception):
     """No workspace here, or a file operation on it failed; message for the learner."""
-
-
-def course_root() -> Path:
-    """The pristine course: packaged copy first, else the source tree around the package."""
-    packaged = PACKAGE_DIR / "_course"
-    if (packaged / "exercises" / "info.toml").is_file():
-        return packaged
-    return PACKAGE_DIR.parent
-
-
-def data_dir() -> Path:
-    """The shipped data sets."""
-    return course_root() / "data"
 
 
 @dataclass

@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a source checkout: use its chec
 import numpy as np
 
 from checker.datasets import FASHION_MNIST_SUBSET, load_fashion_mnist
-from checker.pretrained import ENCODER_FILE, FEATURE_DIM, PRETRAINED_CLASSES
+from checker.datasets import ENCODER_FILE, FEATURE_DIM, PRETRAINED_CLASSES
 
 SEED = 20261122
 EPOCHS, BATCH, LEARNING_RATE, DROPOUT = 40, 64, 1e-3, 0.3

@@ -8,7 +8,7 @@ The course ships such a network, an *encoder* trained on five Fashion-MNIST
 classes (T-shirt/top, Trouser, Pullover, Dress, Coat).  It maps an image to 128
 features:
 
-    from checker.pretrained import load_encoder
+    from checker.datasets import load_encoder
     base = load_encoder()             # a keras.Model, a fresh copy on every call
 
     layer      output       weights?
@@ -85,7 +85,7 @@ if __name__ == "__main__":
     import numpy as np
 
     from checker.datasets import load_fashion_mnist
-    from checker.pretrained import NEW_CLASSES, load_encoder
+    from checker.datasets import NEW_CLASSES, load_encoder
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     rng = np.random.default_rng(0)

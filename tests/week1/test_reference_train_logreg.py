@@ -10,7 +10,7 @@ import pytest
 
 from checker.runner import check_file
 from checker.testing import CheckFailure, numerical_gradient
-from checker.workspace import data_dir
+from checker.datasets import data_dir
 from tests.helpers import CATALOG, EXERCISES, load_module, mutate, solution
 
 sol = solution("train_logreg")

@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import pytest
 
-from checker import pretrained
+from checker.datasets import encoder as pretrained
 from checker.datasets import FASHION_MNIST_CLASSES, DataNotFound, load_fashion_mnist
 from checker.testing import CheckFailure
-from checker.workspace import data_dir
+from checker.datasets import data_dir
 from tests.helpers import (
     CATALOG,
     SOLUTIONS,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from checker.testing import assert_array, assert_close, assert_true, call_unchanged, fail, fmt, rng
-from checker.workspace import data_dir
+from checker.datasets import data_dir
 
 THRESHOLD = 0.95
 N_ITER, BATCH = 200, 32

@@ -24,7 +24,7 @@ import pytest
 from checker.datasets import FASHION_MNIST_SUBSET, DataNotFound, load_fashion_mnist
 from checker.keras_checks import guarded_fit
 from checker.testing import assert_true, fail, fmt, learner_side, rng, type_name
-from checker.workspace import data_dir
+from checker.datasets import data_dir
 
 INPUT_SHAPE, N_CLASSES = (28, 28, 1), 10
 EPOCHS, BATCH = 20, 128

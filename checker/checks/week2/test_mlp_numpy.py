@@ -27,7 +27,7 @@ from checker.testing import (
     set_in_place,
     seed_global_random,
 )
-from checker.workspace import data_dir
+from checker.datasets import data_dir
 
 SIZES = [784, 128, 10]
 BATCH = 64

@@ -37,7 +37,7 @@ from checker.datasets import (
     load_fashion_mnist,
 )
 from checker.keras_checks import check_loss_fits_outputs
-from checker.pretrained import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
+from checker.datasets import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
 from checker.keras_checks import guarded_fit
 from checker.testing import fail, learner_side, type_name
 

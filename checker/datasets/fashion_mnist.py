@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from checker.datasets.shipped import DataNotFound, data_dir
+
 FASHION_MNIST_ENV = "DLX_FASHION_MNIST"
 FASHION_MNIST_SUBSET = "fashion_mnist_subset.npz"
 FASHION_MNIST_FILES = {
@@ -26,17 +28,6 @@ FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
-
-
-class DataNotFound(FileNotFoundError):
-    """A data file the learner pointed at (or the shipped one) is missing."""
-
-
-def data_dir() -> Path:
-    """The folder of shipped data: inside the installed package, or the repository's data/."""
-    from checker.workspace import data_dir as _data_dir
-
-    return _data_dir()
 
 
 def read_idx(path: Path) -> np.ndarray:

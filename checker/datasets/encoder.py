@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from checker.datasets import FASHION_MNIST_CLASSES, DataNotFound, data_dir
+from checker.datasets.fashion_mnist import FASHION_MNIST_CLASSES
+from checker.datasets.shipped import DataNotFound, data_dir
 
 ENCODER_FILE = "fashion_encoder.keras"
 FEATURE_DIM = 128
