@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from checker import catalog, workspace  # noqa: E402
+from checker.course import catalog, workspace  # noqa: E402
 
 
 def timed(command: list[str], cwd: Path, repeat: int) -> list[float]:

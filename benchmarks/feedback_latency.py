@@ -18,7 +18,7 @@ Cases:
                  subtracted for the "dlx overhead" line;
   * syntax error `mse` with a syntax error.
 Beside each, the same check file and the same content run in a cold
-`python -m pytest -p checker.pytest_dlx` process, `--cold` times.
+`python -m pytest -p checker.judge.pytest_dlx` process, `--cold` times.
 
 `--verify-all` also times `dlx verify all` on the reference solutions with the
 default parallelism and with `--jobs 1`.  Prints medians, p90 and ratios;
@@ -42,7 +42,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from checker import catalog, runner, state, workspace  # noqa: E402
+from checker.course import catalog, workspace  # noqa: E402
+from checker.course import progress as state  # noqa: E402
+from checker.course.catalog import CHECKS_DIR  # noqa: E402
 
 CATALOG = catalog.load(REPO / "exercises" / "info.toml")
 
@@ -175,8 +177,8 @@ def cold_pytest(name: str, content: str, repeat: int) -> list[float]:
         target = Path(tmp) / Path(exercise.file).name
         target.write_text(content, encoding="utf-8")
         command = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "checker.pytest_dlx",
-            "--dlx-target", str(target), str(runner.check_file(exercise.check_path)),
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "checker.judge.pytest_dlx",
+            "--dlx-target", str(target), str(CHECKS_DIR / exercise.check_path),
         ]
         for _ in range(repeat):
             started = time.perf_counter()

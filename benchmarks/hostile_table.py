@@ -22,7 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from checker import runner  # noqa: E402
+from checker.engine import reaper  # noqa: E402
+from checker.engine import supervisor as runner  # noqa: E402
 from tests.helpers import CATALOG, run_source  # noqa: E402
 from tests.test_hostile import CASES, RIGHT, WRONG  # noqa: E402
 from tests.test_watch import _marked_processes  # noqa: E402
@@ -78,4 +79,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    reaper.install()  # as the dlx command does: escapees are adopted and killed
     main()

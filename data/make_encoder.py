@@ -7,7 +7,7 @@ The encoder maps a 28×28×1 image to a 128-d feature vector:
     conv1 (3×3, 32, ReLU) → pool1 → conv2 (3×3, 64, ReLU) → pool2 → conv3 (3×3, 128, ReLU) → GlobalAveragePooling
 
 It is trained with a temporary head (dropout 0.3, then softmax) on the shipped subset's classes
-0–4 ONLY (T-shirt/top, Trouser, Pullover, Dress, Coat; `checker.pretrained.PRETRAINED_CLASSES`),
+0–4 ONLY (T-shirt/top, Trouser, Pullover, Dress, Coat; `checker.datasets.PRETRAINED_CLASSES`),
 and saved without the head.  Exercise 30 (`transfer`) re-uses it for the other five
 classes, which it has never seen.
 

@@ -6,7 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checker import workspace as ws  # noqa: E402
+from checker.course import workspace as ws  # noqa: E402
 
 
 @pytest.fixture
@@ -35,3 +35,14 @@ def pid_alive(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+@pytest.fixture
+def reaper():
+    """This test process adopts and kills what a check leaves behind, as the `dlx` command does."""
+    from checker.engine import reaper as engine_reaper
+
+    installed = engine_reaper.install()
+    yield installed
+    engine_reaper.kill_leftovers()
+    engine_reaper.uninstall()

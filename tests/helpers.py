@@ -9,8 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from checker import catalog, runner
-from checker.verdict import Verdict
+from checker.course import catalog
+from checker.course.catalog import CHECKS_DIR
+from checker.engine.supervisor import run_exercise
+from checker.engine.verdict import Verdict
 
 REPO = Path(__file__).resolve().parents[1]
 EXERCISES = REPO / "exercises"
@@ -39,9 +41,7 @@ def run_engine(name: str, target: Path) -> Verdict:
     """Run the hidden checks of exercise `name` against `target` through the real engine."""
     exercise = CATALOG.get(name)
     preload = ("tensorflow",) if exercise.tensorflow else ()
-    return runner.run_exercise(
-        name, Path(target), runner.check_file(exercise.check_path), exercise.timeout, preload, exercise.memory_mb
-    )
+    return run_exercise(name, Path(target), CHECKS_DIR / exercise.check_path, exercise.timeout, preload, exercise.memory_mb)
 
 
 def run_source(name: str, source: str, tmp_path: Path) -> Verdict:
@@ -68,4 +68,4 @@ def load_check(name: str):
     Lets the project's tests call a check's own training helper with other seeds
     (to show a training check is not flaky) without going through pytest.
     """
-    return load_module(runner.check_file(CATALOG.get(name).check_path))
+    return load_module(CHECKS_DIR / CATALOG.get(name).check_path)

@@ -7,7 +7,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from checker import state
+from checker.course import progress as state
 from checker.cli import cli
 from tests.helpers import CATALOG, REPO, SOLUTIONS
 

@@ -5,12 +5,14 @@ import time
 
 import pytest
 
-from checker import runner
-from checker import verdict as V
+from checker.engine import grading, supervisor as runner
+from checker.engine.output import OUTPUT_CAP
+from checker.course.catalog import CHECKS_DIR
+from checker.engine.records import Status as V
 from tests.conftest import pid_alive
 from tests.helpers import CATALOG, EXERCISES, SOLUTIONS, run_source
 
-MSE_CHECK = runner.check_file(CATALOG.get("mse").check_path)
+MSE_CHECK = CHECKS_DIR / CATALOG.get("mse").check_path
 
 
 def test_stub_is_not_started_and_points_at_its_line():
@@ -156,7 +158,7 @@ def test_output_is_captured_and_capped(tmp_path):
     )
     assert verdict.status == V.PASSED
     assert verdict.output.startswith("hello from the learner")
-    assert len(verdict.output.encode()) <= runner.OUTPUT_CAP
+    assert len(verdict.output.encode()) <= OUTPUT_CAP
     assert verdict.output_bytes > 4_000_000
     assert verdict.output_truncated
 
@@ -190,25 +192,38 @@ def _records(token="t"):
         {"event": "collected", "count": 2, "names": ["a", "b"], "token": token},
         {"event": "check", "name": "a", "title": "A", "outcome": "passed", "token": token},
         {"event": "check", "name": "b", "title": "B", "outcome": "passed", "token": token},
-        {"event": "done", "token": token},
+        {"event": "done", "collected": 2, "token": token},
     ]
 
 
+def _grade(records, token="t", **kwargs):
+    """Grade a report made of these records (as the judge would write them)."""
+    data = "\n".join(json.dumps(r) for r in records).encode()
+    parsed, damage = grading.read_report(data, token)
+    if damage is not None:
+        return grading.damaged("x", damage)
+    return grading.grade("x", parsed, **{"timed_out": False, "timeout": 1, "returncode": 0, **kwargs})
+
+
 def test_grade_passes_only_complete_evidence():
-    assert runner.grade("x", _records(), timed_out=False, timeout=1, returncode=0).status == V.PASSED
-    without_done = _records()[:-1]
-    assert runner.grade("x", without_done, timed_out=False, timeout=1, returncode=0).status == V.CRASHED
-    one_missing = [r for r in _records() if r.get("name") != "b"]
-    assert runner.grade("x", one_missing, timed_out=False, timeout=1, returncode=0).status == V.CRASHED
-    assert runner.grade("x", [], timed_out=False, timeout=1, returncode=0).status == V.CRASHED
-    assert runner.grade("x", _records(), timed_out=True, timeout=1, returncode=-9).status == V.TIMEOUT
+    assert _grade(_records()).status == V.PASSED
+    assert _grade(_records()[:-1]).status == V.CRASHED
+    assert _grade([r for r in _records() if r.get("name") != "b"]).status == V.CRASHED
+    assert _grade([]).status == V.CRASHED
+    assert _grade(_records(), timed_out=True, returncode=-9).status == V.TIMEOUT
 
 
-def test_records_without_the_runs_token_are_ignored(tmp_path):
-    path = tmp_path / "r.jsonl"
-    lines = [json.dumps(r) for r in _records(token="forged")] + ["not json", "[1, 2]"]
-    path.write_text("\n".join(lines))
-    assert runner._read_records(str(path), "real") == []
+def test_records_without_the_runs_token_are_ignored():
+    data = ("\n".join(json.dumps(r) for r in _records(token="forged")) + "\nnot json\n[1, 2]").encode()
+    assert grading.read_report(data, "real") == ([], None)
+
+
+@pytest.mark.parametrize("field, value", [("count", "2"), ("count", -1), ("names", "ab"), ("names", [1, 2])])
+def test_a_malformed_record_of_this_run_is_no_evidence_and_no_traceback(field, value):
+    records = _records()
+    records[1] = {**records[1], field: value}
+    verdict = _grade(records)
+    assert verdict.status == V.CRASHED and "damaged" in verdict.message
 
 
 def test_a_broken_check_file_is_reported_as_the_courses_bug(tmp_path):
@@ -221,14 +236,14 @@ def test_a_broken_check_file_is_reported_as_the_courses_bug(tmp_path):
 
 @pytest.mark.parametrize("target, code", [("solutions", 0), ("exercises", 1)])
 def test_checks_also_run_under_plain_pytest_for_authors(tmp_path, target, code):
-    """`pytest -p checker.pytest_dlx --dlx-target FILE` runs the same checks, with pytest's own report."""
+    """`pytest -p checker.judge.pytest_dlx --dlx-target FILE` runs the same checks, with pytest's own report."""
     import subprocess
     import sys
 
     from tests.helpers import REPO
 
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "checker.pytest_dlx", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-p", "checker.judge.pytest_dlx", "-p", "no:cacheprovider",
          "--dlx-target", str(REPO / target / "week1/01_mse.py"), str(MSE_CHECK)],
         cwd=tmp_path, capture_output=True, text=True,
     )
@@ -238,7 +253,7 @@ def test_checks_also_run_under_plain_pytest_for_authors(tmp_path, target, code):
 
 
 @pytest.mark.parametrize("escape", ["setsid", "double_fork"])
-def test_a_process_that_escapes_the_group_is_killed_and_cannot_hang_the_runner(tmp_path, escape):
+def test_a_process_that_escapes_the_group_is_killed_and_cannot_hang_the_runner(tmp_path, escape, reaper):
     """`start_new_session` (setsid) or a double fork leaves the worker's process group, and
     the escapee still holds the output pipe; dlx must neither wait for it nor leave it running."""
     pid_file = tmp_path / "pid"

@@ -10,9 +10,11 @@ import time
 
 import pytest
 
-from checker import verdict as V
+from checker.engine.records import Status as V
 from tests.conftest import pid_alive
 from tests.helpers import run_source
+
+pytestmark = pytest.mark.usefixtures("reaper")  # the test process adopts escapees, as `dlx` does
 
 # A correct mse, so that only the hostile part can make a run fail.
 RIGHT = """
@@ -116,10 +118,11 @@ def test_signal_alarm_cannot_dodge_the_timeout(tmp_path):
     started = time.perf_counter()
     target = tmp_path / "01_mse.py"
     target.write_text(source)
-    from checker import runner
+    from checker.course.catalog import CHECKS_DIR
+    from checker.engine.supervisor import run_exercise
     from tests.helpers import CATALOG
 
-    verdict = runner.run_exercise("mse", target, runner.check_file(CATALOG.get("mse").check_path), timeout=2)
+    verdict = run_exercise("mse", target, CHECKS_DIR / CATALOG.get("mse").check_path, timeout=2)
     assert verdict.status == V.TIMEOUT
     assert time.perf_counter() - started < 6
 
@@ -142,7 +145,7 @@ def test_a_thread_left_running_dies_with_the_check(tmp_path):
 
 
 def test_binary_garbage_and_escape_sequences_are_capped_and_made_harmless(tmp_path):
-    from checker import render
+    from checker.ui.console import sanitize
 
     source = (
         "import sys, os\nimport numpy as np\n"
@@ -152,7 +155,7 @@ def test_binary_garbage_and_escape_sequences_are_capped_and_made_harmless(tmp_pa
     verdict = run_source("mse", source, tmp_path)
     assert verdict.status == V.PASSED
     assert verdict.output_truncated and verdict.output_bytes > 5_000_000
-    shown = render.sanitize(verdict.output)
+    shown = sanitize(verdict.output)
     assert "\x1b" not in shown and "\x07" not in shown and "\x00" not in shown
 
 

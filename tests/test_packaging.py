@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from checker import runner
+from checker.course.catalog import CHECKS_DIR
 from tests.helpers import CATALOG, REPO, SOLUTIONS
 
 
@@ -42,22 +42,21 @@ def test_numpy_exercises_never_import_tensorflow(tmp_path):
     for exercise in numpy_exercises:
         workdir = tmp_path / exercise.name
         workdir.mkdir()
-        jobs.append(
-            {
-                "target": str(SOLUTIONS / exercise.file),
-                "check": str(runner.check_file(exercise.check_path)),
-                "module_name": f"dlx_exercise_{exercise.name}",
-                "result": str(workdir / "result.jsonl"),
-                "token": "t",
-                "workdir": str(workdir),
-            }
-        )
+        jobs.append({"target": str(SOLUTIONS / exercise.file), "check": str(CHECKS_DIR / exercise.check_path),
+                     "module_name": f"dlx_exercise_{exercise.name}", "token": "t", "workdir": str(workdir)})
     report = tmp_path / "modules.json"
     script = textwrap.dedent(
         f"""
-        import json, sys
-        from checker.worker import run_job
-        codes = [run_job(job) for job in json.loads({json.dumps(json.dumps(jobs))})]
+        import io, json, sys
+        from checker.channel.local_end import LocalEnd
+        from checker.engine.records import Job
+        from checker.judge.__main__ import run_job
+        from checker.sandbox import operations
+        codes = []
+        for job in json.loads({json.dumps(json.dumps(jobs))}):
+            end = LocalEnd()
+            operations.register(end, limit=False)
+            codes.append(run_job(Job(**job), io.BytesIO(), end))
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "torch", "jax"))
         open({str(report)!r}, "w").write(json.dumps({{"codes": codes, "heavy": heavy}}))
         """

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from checker import state
+from checker.course import progress as state
 
 
 def test_round_trip(tmp_path):

@@ -5,13 +5,15 @@ import time
 
 import pytest
 
-from checker import catalog, runner
-from checker import verdict as V
+from checker.course import catalog
+from checker.course.catalog import CHECKS_DIR
+from checker.engine import supervisor as runner
+from checker.engine.records import Status as V
 from tests.conftest import pid_alive
 from tests.helpers import CATALOG, SOLUTIONS
 
 MSE = CATALOG.get("mse")
-MSE_CHECK = runner.check_file(MSE.check_path)
+MSE_CHECK = CHECKS_DIR / MSE.check_path
 MSE_SOLUTION = SOLUTIONS / MSE.file
 
 

@@ -6,7 +6,7 @@ import time
 import pytest
 import watchdog.observers
 
-from checker.watch import is_editor_noise, start_observer
+from checker.watch.observer import is_editor_noise, start_observer
 
 
 @pytest.mark.parametrize(

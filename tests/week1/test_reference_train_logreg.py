@@ -8,13 +8,13 @@ import sys
 import numpy as np
 import pytest
 
-from checker.runner import check_file
+from checker.course.catalog import CHECKS_DIR
 from checker.testing import CheckFailure, numerical_gradient
 from checker.datasets import data_dir
 from tests.helpers import CATALOG, EXERCISES, load_module, mutate, solution
 
 sol = solution("train_logreg")
-checks = load_module(check_file(CATALOG.get("train_logreg").check_path))  # its optimizers and settings
+checks = load_module(CHECKS_DIR / CATALOG.get("train_logreg").check_path)  # its optimizers and settings
 SHIPPED = data_dir() / "circles.npz"
 SCRIPT = data_dir() / "make_circles.py"
 

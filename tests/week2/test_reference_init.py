@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pytest
 
-from checker.runner import CHECKS_DIR
+from checker.course.catalog import CHECKS_DIR
 from checker.testing import CheckFailure
 from tests.helpers import load_module, mutate, solution
 

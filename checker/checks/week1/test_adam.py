@@ -9,7 +9,7 @@ compared rather than next_w, so a wrong step is never hidden by a large w.
 import numpy as np
 import pytest
 
-from checker.optimizer_checks import call_step
+from checker.testing import call_step
 from checker.testing import assert_array, assert_close, assert_true, rng
 
 DEFAULTS = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}

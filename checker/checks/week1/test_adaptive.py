@@ -12,7 +12,7 @@ it.  Epsilon placement is tested on tiny gradients, where √cache + ε and
 import numpy as np
 import pytest
 
-from checker.optimizer_checks import run_trajectory, seeded_problem, state_entry
+from checker.testing import run_trajectory, seeded_problem, state_entry
 from checker.testing import assert_close
 
 

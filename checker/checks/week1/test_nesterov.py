@@ -12,7 +12,7 @@ the learner's step on a quadratic and holds it against Nesterov's classic form
 import numpy as np
 import pytest
 
-from checker.optimizer_checks import call_step, run_trajectory, seeded_problem, state_entry
+from checker.testing import call_step, run_trajectory, seeded_problem, state_entry
 from checker.testing import assert_close
 
 

@@ -11,7 +11,7 @@ with `config` carried from one call to the next as a training loop does.
 import numpy as np
 import pytest
 
-from checker.optimizer_checks import call_step, run_trajectory, seeded_problem, state_entry
+from checker.testing import call_step, run_trajectory, seeded_problem, state_entry
 from checker.testing import assert_close
 
 

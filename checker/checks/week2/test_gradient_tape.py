@@ -21,6 +21,7 @@ from checker.testing import (
     call_unchanged,
     fail,
     fmt,
+    learner_isinstance,
     learner_side,
     rng,
     type_name,
@@ -134,7 +135,7 @@ def _gradients(ex, problem, args, what, names, shapes, frozen=()):
         fail(f"{what}: the gradient for {', '.join(nones)} is None.\nEvery variable f depends on must get its gradient.")
     grads = []
     for name, g, shape in zip(names, result, shapes):
-        if isinstance(g, tf.IndexedSlices):
+        if learner_isinstance(g, tf.IndexedSlices):
             g = learner_side(_dense, g)  # where it lives: a proxy here, a plain call without a sandbox
         value = g.numpy() if tf.is_tensor(g) else g
         if isinstance(value, np.generic):  # the gradient of a 0-d variable

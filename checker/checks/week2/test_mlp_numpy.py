@@ -14,7 +14,6 @@ import time
 import numpy as np
 import pytest
 
-from checker.datasets import FASHION_MNIST_SUBSET, DataNotFound, load_fashion_mnist
 from checker.testing import (
     assert_array,
     assert_close,
@@ -26,8 +25,9 @@ from checker.testing import (
     rng,
     set_in_place,
     seed_global_random,
+    after_cheap_checks,
+    shipped_fashion_mnist,
 )
-from checker.datasets import data_dir
 
 SIZES = [784, 128, 10]
 BATCH = 64
@@ -607,10 +607,7 @@ def test_fit_reduces_the_loss(ex):
 @functools.lru_cache(maxsize=1)
 def _fashion_mnist():
     """The shipped subset (always: the budget and the threshold are set for it), flattened."""
-    try:
-        return load_fashion_mnist(data_dir() / FASHION_MNIST_SUBSET, flatten=True)
-    except DataNotFound as exc:
-        fail(f"The course's Fashion-MNIST subset is missing, so this check cannot run.\n{exc}")
+    return shipped_fashion_mnist(flatten=True)
 
 
 def train_and_score(ex, seed=0, budget=TIME_BUDGET):
@@ -665,9 +662,5 @@ def test_reaches_82_percent_on_fashion_mnist(ex, request):
     # A first tiny call, so an unwritten MLP or fit shows as "not written yet", as everywhere else.
     X, y = _blobs(0, n_per_class=2)
     ex.fit(ex.MLP([4, 3, 3], rng(0)), X, y, 1, 3, 0.1, rng(0))
-    if request.session.testsfailed:
-        fail(
-            "Not run yet: fix the checks above first. Training takes a few seconds, "
-            "and a network with a broken part cannot learn."
-        )
+    after_cheap_checks(request, "Training takes a few seconds, and a network with a broken part cannot learn.")
     assert_accuracy(ex)

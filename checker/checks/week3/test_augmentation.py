@@ -17,13 +17,15 @@ import itertools
 import numpy as np
 import pytest
 
-from checker.datasets import (
-    FASHION_MNIST_SUBSET,
-    DataNotFound,
-    data_dir,
-    load_fashion_mnist,
+from checker.testing import (
+    assert_array,
+    call_unchanged,
+    fail,
+    fmt,
+    global_random_state,
+    rng,
+    shipped_fashion_mnist,
 )
-from checker.testing import assert_array, call_unchanged, fail, fmt, rng, global_random_state
 
 SHIFTS = range(-2, 3)
 TRANSFORMS = [(flip, dy, dx) for flip in (False, True) for dy in SHIFTS for dx in SHIFTS]
@@ -110,10 +112,7 @@ def _augment(ex, images, seed, what="augment(images, rng)"):
 
 @functools.lru_cache(maxsize=1)
 def _fashion_images():
-    try:
-        (_, _), (x_test, _) = load_fashion_mnist(data_dir() / FASHION_MNIST_SUBSET)
-    except DataNotFound as exc:
-        fail(f"{exc}\nThis check needs the course's Fashion-MNIST subset: reinstall dlx (or restore data/ in a clone).")
+    (_, _), (x_test, _) = shipped_fashion_mnist()
     return x_test[:64].copy()
 
 

@@ -23,14 +23,15 @@ import keras
 import numpy as np
 import pytest
 
-from checker.datasets import (
-    FASHION_MNIST_SUBSET,
-    DataNotFound,
-    data_dir,
-    load_fashion_mnist,
+from checker.testing import (
+    check_loss_fits_outputs,
+    fail,
+    guarded_fit,
+    learner_isinstance,
+    learner_side,
+    shipped_fashion_mnist,
+    type_name,
 )
-from checker.keras_checks import check_loss_fits_outputs, guarded_fit
-from checker.testing import fail, learner_side, type_name
 
 THRESHOLD = 0.84
 EPOCHS, BATCH = 5, 128
@@ -45,10 +46,7 @@ CONV_LAYERS = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.D
 @functools.lru_cache(maxsize=1)
 def _data():
     """The shipped subset, always (never the full set $DLX_FASHION_MNIST may point at)."""
-    try:
-        return load_fashion_mnist(data_dir() / FASHION_MNIST_SUBSET)
-    except DataNotFound as exc:
-        fail(f"{exc}\nThis check needs the course's Fashion-MNIST subset: reinstall dlx (or restore data/ in a clone).")
+    return shipped_fashion_mnist()
 
 
 # ---------------------------------------------------------------- the contract
@@ -67,7 +65,7 @@ def check_model(model, input_shape, n_classes, what="build_cnn"):
     call = f"{what}({input_shape}, {n_classes})"
     if model is None:
         fail(f"{call} returned None.\nDid you forget `return model`?")
-    if not isinstance(model, keras.Model):
+    if not learner_isinstance(model, keras.Model):
         fail(
             f"{call} returned {type_name(model)}, expected a keras.Model.\n"
             "Build it with keras.Sequential([...]) or keras.Model(inputs, outputs) and return the model itself."
@@ -104,7 +102,7 @@ def check_model(model, input_shape, n_classes, what="build_cnn"):
             "time budget.\nMost of them sit in the first Dense layer after Flatten: put a MaxPooling2D after each "
             "convolution to shrink the feature maps (26×26×32 → 13×13×32), or use a smaller Dense layer."
         )
-    if not any(isinstance(layer, CONV_LAYERS) for layer in _all_layers(model)):
+    if not any(learner_isinstance(layer, kind) for layer in _all_layers(model) for kind in CONV_LAYERS):
         fail(f"{call} has no Conv2D layer: this exercise is about a convolutional network.")
 
     check_loss_fits_outputs(model, input_shape, n_classes, part="last layer")
@@ -116,7 +114,7 @@ def check_model(model, input_shape, n_classes, what="build_cnn"):
 def train_and_score(build, seed: int = 0) -> tuple[float, float]:
     """Train build((28, 28, 1), 10) as the exercise says; return (test accuracy, training seconds).
 
-    Seeded and guarded (checker.keras_checks.TimeGuard) where the model lives; the accuracy and the seconds are
+    Seeded and guarded (checker.testing.TimeGuard) where the model lives; the accuracy and the seconds are
     reckoned here.
     """
     (x_train, y_train), (x_test, y_test) = _data()
@@ -149,7 +147,7 @@ def test_returns_a_compiled_model(ex):
     model = ex.build_cnn((28, 28, 1), 10)
     if model is None:
         fail("build_cnn((28, 28, 1), 10) returned None.\nDid you forget `return model`?")
-    if not isinstance(model, keras.Model):
+    if not learner_isinstance(model, keras.Model):
         fail(f"build_cnn((28, 28, 1), 10) returned {type_name(model)}, expected a keras.Model.")
     if not getattr(model, "compiled", False):
         fail("build_cnn returned a model that is not compiled.\n"

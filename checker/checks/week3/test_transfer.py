@@ -30,16 +30,17 @@ import keras
 import numpy as np
 import pytest
 
-from checker.datasets import (
-    FASHION_MNIST_SUBSET,
-    DataNotFound,
-    data_dir,
-    load_fashion_mnist,
-)
-from checker.keras_checks import check_loss_fits_outputs
 from checker.datasets import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
-from checker.keras_checks import guarded_fit
-from checker.testing import fail, learner_side, type_name
+from checker.testing import (
+    check_loss_fits_outputs,
+    fail,
+    learner_isinstance,
+    guarded_fit,
+    learner_side,
+    shipped,
+    shipped_fashion_mnist,
+    type_name,
+)
 
 N_CLASSES = len(NEW_CLASSES)
 PER_CLASS, EPOCHS, BATCH = 20, 20, 10
@@ -54,10 +55,7 @@ TIME_BUDGET = 60.0  # seconds for all the training runs of the learner's models 
 @functools.lru_cache(maxsize=1)
 def _new_classes():
     """Train and test images of the classes the encoder never saw, relabelled 0..4."""
-    try:
-        (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir() / FASHION_MNIST_SUBSET)
-    except DataNotFound as exc:
-        fail(f"{exc}\nThis check needs the course's Fashion-MNIST subset: reinstall dlx (or restore data/ in a clone).")
+    (x_train, y_train), (x_test, y_test) = shipped_fashion_mnist()
     relabel = np.full(10, -1)
     relabel[list(NEW_CLASSES)] = np.arange(N_CLASSES)
     train, test = np.isin(y_train, NEW_CLASSES), np.isin(y_test, NEW_CLASSES)
@@ -74,10 +72,7 @@ def few_labels(seed: int):
 
 def _encoder_here():
     """A fresh copy of the shipped encoder in this process (the judge's own)."""
-    try:
-        return load_encoder()
-    except DataNotFound as exc:
-        fail(f"{exc}\nThis check needs the course's pre-trained encoder.")
+    return shipped(load_encoder, what="the course's pre-trained encoder")
 
 
 @functools.lru_cache(maxsize=1)
@@ -172,7 +167,7 @@ def check_model(model, base, n_classes, n_trainable, pretrained=None):
     call = f"build_transfer_model(base, {n_classes}, n_trainable={n_trainable})"
     if model is None:
         fail(f"{call} returned None.\nDid you forget `return model`?")
-    if not isinstance(model, keras.Model):
+    if not learner_isinstance(model, keras.Model):
         fail(f"{call} returned {type_name(model)}, expected a keras.Model (keras.Model(inputs, outputs)).")
     if not getattr(model, "compiled", False):
         fail(f"{call} returned a model that is not compiled.\n"

@@ -1,0 +1,141 @@
+"""Where things are: the learner's workspace and the packaged course.
+
+A *workspace* is a folder with `exercises/info.toml` in it: a clone of the
+repository, or a folder made by `dlx init`.  The *course* is the pristine copy
+that ships with the package (inside the wheel under `checker/_course`, or the
+repository itself in a development install); `reset` and `init` copy from it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker.course import catalog as catalog_mod
+from checker.datasets.shipped import course_root
+from checker.engine import reaper
+
+STATE_DIR = ".dlx"
+
+
+class WorkspaceError(Exception):
+    """No workspace here, or a file operation on it failed; message for the learner."""
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @property
+    def exercises_dir(self) -> Path:
+        return self.root / "exercises"
+
+    @property
+    def info_path(self) -> Path:
+        return self.exercises_dir / "info.toml"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def solutions_dir(self) -> Path:
+        """Reference solutions: the workspace's own (a clone), else the packaged ones."""
+        local = self.root / "solutions"
+        return local if local.is_dir() else course_root() / "solutions"
+
+    def catalog(self) -> catalog_mod.Catalog:
+        return catalog_mod.load(self.info_path)
+
+    def path_of(self, exercise: catalog_mod.Exercise) -> Path:
+        return self.exercises_dir / exercise.file
+
+    def display_path(self, exercise: catalog_mod.Exercise) -> str:
+        """The exercise's path relative to the current directory when below it, else absolute."""
+        path = self.path_of(exercise)
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            return str(path)
+        return str(path) if relative.startswith("..") else relative
+
+    # ------------------------------------------------------------------ reset
+    def pristine_stub(self, exercise: catalog_mod.Exercise) -> bytes:
+        """The original stub's bytes, from the packaged course or, in a dev clone, from git."""
+        mine = self.path_of(exercise)
+        original = course_root() / "exercises" / exercise.file
+        if original.is_file() and not _same_file(original, mine):
+            return original.read_bytes()
+        # Development install: the packaged course *is* this workspace; ask git.
+        relative = mine.relative_to(self.root).as_posix()
+        try:
+            shown = reaper.run(["git", "show", f"HEAD:{relative}"], timeout=20, cwd=self.root)
+            if shown.returncode != 0:
+                raise subprocess.CalledProcessError(shown.returncode, shown.args)
+            return shown.stdout
+        except (OSError, subprocess.SubprocessError):
+            raise WorkspaceError(
+                f"Cannot find the original of {relative}: this workspace is the course's source tree and git has no copy of it."
+            ) from None
+
+    def backup(self, exercise: catalog_mod.Exercise) -> Path | None:
+        """Copy the learner's version aside before a reset; return where it went."""
+        mine = self.path_of(exercise)
+        if not mine.is_file():
+            return None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.state_dir / "backups" / stamp / exercise.file
+        counter = 1
+        while target.exists():
+            target = self.state_dir / "backups" / f"{stamp}-{counter}" / exercise.file
+            counter += 1
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(mine, target)
+        return target
+
+    def reset(self, exercise: catalog_mod.Exercise) -> Path | None:
+        """Restore the original stub, after backing up the learner's version."""
+        original = self.pristine_stub(exercise)
+        backup = self.backup(exercise)
+        mine = self.path_of(exercise)
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        temporary = mine.with_name(f".{mine.name}.dlx-reset")
+        temporary.write_bytes(original)
+        os.replace(temporary, mine)
+        return backup
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def find(start: Path | None = None) -> Workspace:
+    """The workspace containing `start` (default: $DLX_WORKSPACE or the current directory)."""
+    env = os.environ.get("DLX_WORKSPACE")
+    here = Path(start or env or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "exercises" / "info.toml").is_file():
+            return Workspace(folder)
+    raise WorkspaceError(
+        f"No dlx workspace at {here} or above it (looked for exercises/info.toml).\n"
+        "Run `dlx init my-course` to make one, then `cd my-course`."
+    )
+
+
+def init(target: Path) -> Workspace:
+    """Make a fresh learner workspace at `target` from the packaged course."""
+    target = Path(target).resolve()
+    if (target / "exercises").exists():
+        raise WorkspaceError(f"{target / 'exercises'} already exists; dlx init never overwrites exercises.")
+    target.mkdir(parents=True, exist_ok=True)
+    source = course_root() / "exercises"
+    shutil.copytree(source, target / "exercises", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (target / ".gitignore").write_text(f"{STATE_DIR}/\n__pycache__/\n", encoding="utf-8")
+    return Workspace(target)

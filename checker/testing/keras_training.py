@@ -1,0 +1,124 @@
+"""Helpers shared by the checks of Keras exercises (they import keras; numpy checks never do)."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+
+OVERRUN = 1.5  # the judge's own clock fails a fit that ran this many times its budget, whatever the guard says
+
+
+class TimeGuard(keras.callbacks.Callback):
+    """Stops model.fit once it runs past `budget` seconds, or (given `total_batches`) once its pace says it would.
+
+    It must live where the model trains: make it with learner_side(TimeGuard, budget, total_batches) and pass the
+    proxy in callbacks=[...] (a callback made in the judge would be called across the channel on every batch).
+    After fit, `state()` gives its findings as plain values, for messages: the grade's own clock is the judge's
+    (see `guarded_fit`).
+    """
+
+    def __init__(self, budget: float, total_batches: int | None = None):
+        super().__init__()
+        self.budget, self.total = float(budget), total_batches
+        self.start = time.perf_counter()
+        self.epoch, self.done, self.seconds, self.first, self.projected, self.stopped = 0, 0, 0.0, 0.0, 0.0, False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.done += 1
+        self.seconds = time.perf_counter() - self.start
+        if self.done == 1:
+            self.first = self.seconds  # includes tracing: not the pace
+        elif self.total:
+            self.projected = self.first + (self.seconds - self.first) / (self.done - 1) * (self.total - 1)
+        if self.seconds > self.budget or (self.total and self.done >= 20 and self.projected > 1.5 * self.budget):
+            self.stopped = True
+            self.model.stop_training = True
+
+    def state(self) -> dict:
+        """What the guard saw, as plain values: stopped, epoch (0-based), done and total batches, seconds, projected."""
+        return {"stopped": bool(self.stopped), "epoch": int(self.epoch), "done": int(self.done), "total": self.total,
+                "seconds": float(self.seconds), "projected": float(self.projected)}
+
+
+def guarded_fit(model, x, y, budget: float, total_batches: int | None = None, **fit_kwargs):
+    """model.fit(x, y, **fit_kwargs) under a TimeGuard made where `model` lives; returns (guard state, seconds, history).
+
+    `seconds` is measured here, around the call.  state["stopped"] is the guard's verdict, or the judge's own when
+    the fit took more than OVERRUN × budget (a guard that did not stop it is not trusted).
+    """
+    from checker.testing.learner_side import learner_side
+
+    guard = learner_side(TimeGuard, budget, total_batches)
+    started = time.perf_counter()
+    history = model.fit(x, y, callbacks=[guard], **fit_kwargs)
+    seconds = time.perf_counter() - started
+    told = guard.state()
+    told = told if isinstance(told, dict) else {}
+
+    def number(key, kind):  # the guard's values came from the learner's process: plain numbers only
+        value = told.get(key)
+        return kind(value) if type(value) in (int, float) else kind(0)
+
+    state = {"stopped": told.get("stopped") is True or seconds > OVERRUN * budget, "epoch": number("epoch", int),
+             "done": number("done", int), "total": total_batches, "seconds": number("seconds", float),
+             "projected": number("projected", float)}
+    return state, seconds, history
+
+
+def loss_from_logits(loss) -> bool:
+    """Whether a compiled loss expects logits (strings and plain functions take probabilities)."""
+    get_config = getattr(loss, "get_config", None)
+    if callable(get_config):
+        try:
+            return bool(get_config().get("from_logits", False))
+        except Exception:  # noqa: BLE001 - an exotic loss: assume the default
+            return False
+    return False
+
+
+def check_loss_fits_outputs(model, input_shape: tuple, n_classes: int, part: str = "last layer") -> None:
+    """Fail unless the compiled loss takes integer labels and matches the outputs (logits or probabilities).
+
+    `part` names what makes the outputs in the learner's model ("last layer", "head").
+    """
+    import numpy as np
+
+    from checker.testing.asserts import fail, fmt
+
+    x = np.random.default_rng(0).uniform(size=(4, *input_shape)).astype(np.float32)
+    y = np.arange(4) % n_classes
+    try:
+        model.evaluate(x, y, verbose=0)
+    except Exception as exc:  # noqa: BLE001 - any failure here is the learner's loss/labels mismatch
+        name = str(getattr(model, "loss", "")).lower()
+        why = (
+            "Likely mistake: categorical_crossentropy expects one-hot label vectors, but the labels are integer "
+            "class ids: use loss=\"sparse_categorical_crossentropy\"."
+            if "categorical" in name and "sparse" not in name
+            else "The labels are integer class ids (shape (N,)): use the sparse categorical cross-entropy."
+        )
+        fail(f"The compiled model cannot score integer labels y = {y.tolist()}:\n{type(exc).__name__}: "
+             f"{str(exc).splitlines()[0][:300]}\n{why}")
+    out = np.asarray(model(x, training=False))
+    probabilities = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
+    from_logits = loss_from_logits(model.loss)
+    if probabilities and from_logits:
+        fail(
+            f"Your {part} applies softmax AND the loss is told it gets logits (from_logits=True).\n"
+            "Likely mistake: softmax is applied twice, which squashes the gradients and slows learning. "
+            f"Either drop the {part}'s activation, or use the default loss (from_logits=False)."
+        )
+    if not probabilities and not from_logits:
+        fail(
+            f"Your model's outputs are not probabilities (for a random image: {fmt(out[0], precision=3)}, "
+            f"summing to {out[0].sum():.3f}),\nbut the loss expects probabilities (from_logits=False, the default).\n"
+            f"Likely mistake: the model outputs logits. Either give the {part}'s Dense activation=\"softmax\", or use "
+            "keras.losses.SparseCategoricalCrossentropy(from_logits=True)."
+        )

@@ -1,0 +1,14 @@
+"""Which screen watch mode shows."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class View(Enum):
+    VERDICT = "verdict"  # the current exercise's verdict (the default)
+    HINTS = "hints"  # the hints revealed so far
+    LIST = "list"  # every exercise with its status
+    CONFIRM_RESET = "confirm_reset"  # waiting for y/N
+    ALL_RESULTS = "all_results"  # the table of a check-all
+    FINISHED = "finished"  # every exercise passes
