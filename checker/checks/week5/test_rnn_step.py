@@ -38,6 +38,10 @@ NO_DERIV = (
     "the gradient does not go through the tanh: multiply dh by tanh'(a) = 1 − h_next² first, "
     "da = dh * (1 - h_next**2), and use da (not dh) in every gradient."
 )
+WH_NOT_T = (
+    "dh_prev = da @ Wh (Wh not transposed): the forward pass multiplied h_prev @ Wh, so the gradient goes back "
+    "through the transpose, dh_prev = da @ Wh.T."
+)
 ONE_MINUS_H = "the tanh derivative is 1 − h_next² (squared), not 1 − h_next."
 TANH_TWICE = (
     "tanh was applied twice in the derivative: the cache holds h_next = tanh(a) already, so tanh'(a) = 1 − h_next², "
@@ -173,7 +177,7 @@ def test_backward_tiny(ex):
     for name in GRADS:
         mistakes = {text: values[name] for text, values in wrong.items()}
         if name == "dh_prev":
-            mistakes["dh_prev = da @ Wh.T (Wh transposed): the forward pass multiplied h_prev @ Wh."] = da @ TWH
+            mistakes[WH_NOT_T] = da @ TWH
         if name == "db":
             mistakes["db averaged over the batch: sum it, db = da.sum(axis=0)."] = da.mean(axis=0)
         assert_close(
@@ -211,7 +215,7 @@ def test_backward_matches_numerical_gradient(ex, part, n, d, h):
     }
     mistakes.update({
         "dx": {},
-        "dh_prev": {"dh_prev = da @ Wh (Wh not transposed): it must be da @ Wh.T.": da @ Wh},
+        "dh_prev": {WH_NOT_T: da @ Wh},
         "dWx": {"dWx divided by the batch size N: do not divide, dh already carries the loss's 1/N.": x.T @ da / n},
         "dWh": {"dWh is transposed: dWh = h_prev.T @ da (not da.T @ h_prev).": da.T @ h_prev},
         "db": {"db averaged over the batch: sum it, db = da.sum(axis=0).": da.mean(axis=0)},
