@@ -98,15 +98,20 @@ def _gen(seed):
     return learner_side(rng, seed)
 
 
-def _sample(ex, logits, temperature, seed, what):
-    """The learner's draws for a batch of rows, checked to be ints in range; exceptions explained."""
+def _sample(ex, logits, temperature, seed, what, strict=False):
+    """The learner's draws for a batch of rows, checked to be ints in range; exceptions explained.
+
+    strict: overflow and 0/0 raise inside the learner's function (numpy's error state reaches it),
+    so that an exp() that overflows is named rather than seen through its consequences.
+    """
     before = np.array(logits, copy=True)
+    settings = dict(over="raise", invalid="raise", divide="ignore", under="ignore") if strict else dict(all="ignore")
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(**settings):
             got = ex.sample_next(logits, temperature, _gen(seed))
     except Exception as exc:  # noqa: BLE001 - the learner's error, explained when recognisable
         text = str(exc)
-        if "contain NaN" in text or "nan" in text.lower():
+        if "overflow" in text or "contain NaN" in text or "nan" in text.lower() or "invalid value" in text:
             fail(f"{what} raised {type(exc).__name__}: {text}\nLikely mistake: {NO_MAX}")
         if "sum to 1" in text:
             fail(f"{what} raised {type(exc).__name__}: {text}\nLikely mistake: {NOT_NORMALISED}")
@@ -218,7 +223,7 @@ def test_small_temperature_tends_to_argmax(ex):
     """temperature = 0.001: (almost surely) the argmax, with no overflow"""
     logits = np.array([[1.0, 9.0, 8.0, -3.0], [10.0, 0.0, 9.5, 2.0], [-1.0, -2.0, -0.5, -4.0]])
     what = "sample_next(logits of shape (3, 4), temperature=0.001, rng)"
-    got = _sample(ex, np.repeat(logits, 20, axis=0), 0.001, 3, what)
+    got = _sample(ex, np.repeat(logits, 20, axis=0), 0.001, 3, what, strict=True)
     expected = np.repeat(np.argmax(logits, axis=1), 20)
     if not np.array_equal(got, expected):
         fail(f"{what} (each row repeated 20 times) returned tokens {fmt(got)}, expected the argmax of each row every "
