@@ -71,7 +71,8 @@ import numpy as np
 def gru_step_forward(x, h_prev, kernel, recurrent_kernel, bias):
     H = h_prev.shape[1]
     sl = {"z": slice(0, H), "r": slice(H, 2 * H), "h": slice(2 * H, 3 * H)}
-    part = lambda gate: (x @ kernel[:, sl[gate]] + bias[0, sl[gate]], h_prev @ recurrent_kernel[:, sl[gate]] + bias[1, sl[gate]])
+    part = lambda gate: (x @ kernel[:, sl[gate]] + bias[0, sl[gate]],
+                         h_prev @ recurrent_kernel[:, sl[gate]] + bias[1, sl[gate]])
     sig = lambda v: np.exp(-np.logaddexp(0, -v))
     u = 1 - sig(sum(part("z")))
     r = sig(sum(part("r")))

@@ -32,9 +32,12 @@ SWAPPED = (
     "z and 1 − z are swapped. In Keras' convention z KEEPS the old state: h = z * h_prev + (1 − z) * hh "
     "(z close to 1 leaves the state as it was)."
 )
-ONLY_B0 = "one bias row only: bias[1], the recurrent bias, is missing. Add bias[0] to x @ kernel and bias[1] to h_prev @ recurrent_kernel."
-ONLY_B1 = "one bias row only: bias[0], the input bias, is missing. Add bias[0] to x @ kernel and bias[1] to h_prev @ recurrent_kernel."
-B0_TWICE = "bias[0] was used for both products: the recurrent product h_prev @ recurrent_kernel takes its own row, bias[1]."
+BOTH_ROWS = "Add bias[0] to x @ kernel and bias[1] to h_prev @ recurrent_kernel."
+ONLY_B0 = "one bias row only: bias[1], the recurrent bias, is missing. " + BOTH_ROWS
+ONLY_B1 = "one bias row only: bias[0], the input bias, is missing. " + BOTH_ROWS
+B0_TWICE = (
+    "bias[0] was used for both products: the recurrent product h_prev @ recurrent_kernel takes its own row, bias[1]."
+)
 B1_OUTSIDE = (
     "the recurrent bias of the candidate is outside the reset gate: with reset_after=True it belongs to the "
     "recurrent part that r scales, hh = tanh(xh + r * (h_prev @ R_h + bias[1][2H:]))."
@@ -74,12 +77,12 @@ def _order_text(perm):
 
 
 def _mistakes(args):
+    no_candidate_rec_bias = args[4].copy()
+    no_candidate_rec_bias[1, 2 * args[1].shape[1]:] = 0.0  # reset_after=False has no such bias
     mistakes = {
         RESET_BEFORE: _cell(args, reset_before=True),
         RESET_BEFORE + " (Here also without the recurrent bias of the candidate.)": _cell(
-            [*args[:4], np.stack([args[4][0], np.concatenate([args[4][1][: 2 * args[1].shape[1]],
-                                                              np.zeros(args[1].shape[1])])])],
-            reset_before=True,
+            [*args[:4], no_candidate_rec_bias], reset_before=True
         ),
         SWAPPED: _cell(args, swapped=True),
         ONLY_B0: _cell(args, biases=(0, None)),
