@@ -182,7 +182,7 @@ def test_backward_matches_numerical_gradient(ex, part, n, t, d, h):
     mistakes = {NO_CARRY: _bptt(args, dh, carry=False)[part]}
     if part in ("dWx", "dWh", "db"):
         mistakes[OVERWRITTEN] = _bptt(args, dh, keep="first")[part]
-        mistakes[OVERWRITTEN + " (here the step t = T−1's)"] = _bptt(args, dh, keep="last")[part]
+        mistakes[OVERWRITTEN + " (Here the survivor is step T−1's, the first one the backward loop met.)"] = _bptt(args, dh, keep="last")[part]
         mistakes["the weight gradients are averaged over time: BPTT SUMS every step's share, no division by T."] = (
             _bptt(args, dh)[part] / t
         )

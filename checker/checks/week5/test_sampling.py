@@ -130,16 +130,24 @@ def _sample(ex, logits, temperature, seed, what, strict=False):
     return got
 
 
-def _diagnose(counts, logits, temperature):
-    """The named mistake whose distribution explains the counts, or ""."""
-    n = counts.sum()
-    if counts.max() == n:
-        return ARGMAX if int(np.argmax(counts)) == int(np.argmax(logits)) else SHARED
-    candidates = {IGNORED: _softmax(logits, 1.0), MULTIPLIED: _softmax(np.asarray(logits) * temperature, 1.0)}
-    fits = {text: chi2_statistic(counts, p) for text, p in candidates.items()
-            if not np.allclose(p, _softmax(logits, temperature))}
-    good = {text: s for text, s in fits.items() if s <= chi2_quantile(len(counts) - 1)}
-    return min(good, key=good.get) if good else ""
+def _diagnose(groups, temperature):
+    """The named mistake whose distribution explains the draws, or "".
+
+    groups: (logits, draws) for each kind of row in the batch.
+    """
+    if all(len(set(draws.tolist())) == 1 for _, draws in groups):
+        if all(int(draws[0]) == int(np.argmax(row)) for row, draws in groups):
+            return ARGMAX
+        return SHARED
+    for row, draws in groups:
+        counts = np.bincount(draws, minlength=len(row))
+        candidates = {IGNORED: _softmax(row, 1.0), MULTIPLIED: _softmax(np.asarray(row) * temperature, 1.0)}
+        fits = {text: chi2_statistic(counts, p) for text, p in candidates.items()
+                if not np.allclose(p, _softmax(row, temperature))}
+        good = {text: value for text, value in fits.items() if value <= chi2_quantile(len(row) - 1)}
+        if good:
+            return min(good, key=good.get)
+    return ""
 
 
 # Two rows of logits, alternated in the batch: every expected count is at least 50 at n = 3000 per row.
@@ -153,28 +161,30 @@ def test_draws_follow_softmax_over_temperature(ex, temperature):
     per_row = 3000
     for row in (ROW_A, ROW_B):
         assert _softmax(row, temperature).min() * per_row >= 50  # where the chi-square law is accurate
-    what_rows = "logits of shape (6000, 5): rows alternate between two logit vectors a and b"
     row_b = np.append(ROW_B, -1000.0)  # a fifth token of probability e^(−1000/T) = 0, so both rows have V = 5
     logits = np.stack([ROW_A, row_b] * per_row)
-    what = f"sample_next({what_rows}, temperature={temperature}, rng)"
+    what = (f"sample_next(logits of shape (6000, 5), temperature={temperature}, rng), the rows alternating "
+            "between two logit vectors a and b")
     got = _sample(ex, logits, temperature, int(temperature * 100), what)
-    statistic, df, lines, worst = 0.0, 0, [], ""
-    for name, row, draws in (("a", ROW_A, got[0::2]), ("b", ROW_B, got[1::2])):
-        if np.any(draws >= len(row)):
-            fail(f"{what}: rows b drew token 4, whose logit is −1000: its probability is e^(−1000 / T) = 0.\n"
-                 "Likely mistake: the softmax was taken over the wrong axis (over the batch instead of each row).")
+    groups = [(ROW_A, got[0::2]), (ROW_B, got[1::2])]
+    if np.any(groups[1][1] >= len(ROW_B)):
+        fail(f"{what}: rows b = {fmt(row_b)} drew token 4, whose probability is e^(−1000 / T) = 0.\n"
+             "Each row's probabilities must be softmax(row / T) over that row's own logits: a softmax over the "
+             "wrong axis (the batch), or probabilities that do not sum to 1 (the last token taking the rest)?")
+    statistic, df, lines = 0.0, 0, []
+    for name, (row, draws) in zip("ab", groups):
         counts = np.bincount(draws, minlength=len(row))
         probs = _softmax(row, temperature)
         statistic += chi2_statistic(counts, probs)
         df += len(row) - 1
-        lines.append(f"  row {name} = {fmt(row)}\n    expected frequencies {fmt(probs, 3)}\n"
-                     f"    your frequencies     {fmt(counts / per_row, 3)}")
-        worst = worst or _diagnose(counts, row, temperature)
+        pad = len(ROW_A) - len(row)  # row b's fifth token: expected 0, drawn 0 (checked above)
+        lines.append(f"  row {name} = {fmt(row if name == 'a' else row_b)}\n"
+                     f"    expected frequencies {fmt(np.append(probs, [0.0] * pad), 3)}\n"
+                     f"    your frequencies     {fmt(np.append(counts / per_row, [0.0] * pad), 3)}")
     threshold = chi2_quantile(df)
     if statistic <= threshold:
         return
-    if len(set(got[0::2].tolist())) == 1 and len(set(got[1::2].tolist())) == 1 and not worst:
-        worst = SHARED
+    worst = _diagnose(groups, temperature)
     fail(f"{what}: the tokens do not follow softmax(logits / T).\n" + "\n".join(lines) + "\n"
          f"chi-square statistic {statistic:.1f} > {threshold:.1f} (its 1 − 1e-5 quantile for {df} degrees of freedom: "
          "a correct sampler exceeds it once in 100 000 runs)."
