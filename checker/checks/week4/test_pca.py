@@ -102,6 +102,11 @@ def _component_mistakes(X, k):
     return mistakes
 
 
+def _show(arrays):
+    """One aligned `name = value` line per array, as the toolkit's messages show them."""
+    return "\n".join(f"  {name} = " + fmt(v).replace("\n", "\n" + " " * (len(name) + 5)) for name, v in arrays.items())
+
+
 def _fit(ex, X, k, what):
     """Call the learner's pca_fit (inputs guarded), check the pair and the shapes; return (mean, components)."""
     result = call_unchanged(ex.pca_fit, X, k, what="pca_fit", names=["X", "k"])
@@ -130,9 +135,9 @@ def _check_components(components, X, k, what, inputs=None):
         if _same_up_to_sign(components, wrong):
             fail(
                 f"{what} returned the wrong components.\n"
-                + ("".join(f"  {name} = {fmt(value)}\n" for name, value in inputs.items()) if inputs else "")
-                + f"expected (each row may also have the opposite sign): {fmt(expected)}\n"
-                f"got: {fmt(components)}\nLikely mistake: {text}"
+                + (f"on the input\n{_show(inputs)}\n" if inputs else "")
+                + f"expected (each row may also have the opposite sign):\n{_show({'components': expected})}\n"
+                f"got:\n{_show({'components': components})}\nLikely mistake: {text}"
             )
     gram = components @ components.T
     if not np.allclose(gram, np.eye(k), atol=1e-6):
