@@ -136,3 +136,9 @@ def test_encode_without_the_mean_is_named(tmp_path):
     verdict = mutate("pca", tmp_path, "return (X - mean) @ components.T", "return X @ components.T")
     assert verdict.status == "failed"
     assert "mean was not subtracted" in verdict.message
+
+
+def test_either_sign_of_a_component_passes(tmp_path):
+    """A direction and its negative are the same axis: flipping every other row must still pass."""
+    verdict = mutate("pca", tmp_path, RETURN, "return mean, vt[:k] * np.where(np.arange(k) % 2, -1.0, 1.0)[:, None]")
+    assert verdict.status == "passed", verdict.message
