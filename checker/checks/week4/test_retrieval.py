@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, call_unchanged, fail, fmt, rng
+from checker.testing import assert_array, call_unchanged, fail, fmt, rng
 
 FARTHEST = "the order is reversed, farthest first: sort the distances in increasing order, nearest first."
 DISTANCES = "these are the sorted distances, not the indices: return the indices np.argsort(...)[..., :k]."
@@ -68,6 +68,8 @@ def _search(ex, codes, query, k, what):
             likely = "one index too few (off-by-one slice): [:k] keeps exactly k."
         elif query.ndim == 1 and got.shape == (1, k):
             likely = "a 1-D query must give a 1-D result of k indices: return result[0] when query.ndim == 1."
+        elif query.ndim == 2 and len(query) == 1 and got.shape == (k,):
+            likely = "a (1, K) query is a batch of one: keep its axis, (1, k). Only a 1-D query gives a 1-D result."
         elif query.ndim == 2 and got.shape == (k, len(codes)):
             likely = "the distances were sorted along the wrong axis (axis=0): sort each query's row, axis=1."
         elif got.shape == q_shape + (len(codes),):
@@ -87,6 +89,33 @@ def _search(ex, codes, query, k, what):
     return got
 
 
+def _show(arrays):
+    """One aligned `name = value` line per array, as the toolkit's messages show them."""
+    return "\n".join(f"  {name} = " + fmt(v).replace("\n", "\n" + " " * (len(name) + 5)) for name, v in arrays.items())
+
+
+def assert_indices(got, expected, *, what, inputs=None, mistakes=None, hint=""):
+    """Fail unless the index arrays are equal, showing them as integers and naming a known mistake."""
+    expected = np.asarray(expected, dtype=np.int64)
+    if np.array_equal(got, expected):
+        return
+    lines = [f"{what} is not right."]
+    if inputs:
+        lines.append(f"on the input\n{_show(inputs)}")
+    lines.append(f"expected: {fmt(expected)}")
+    lines.append(f"got:      {fmt(np.asarray(got, dtype=np.int64))}")
+    first = np.argwhere(np.asarray(got) != expected)[0]
+    place = int(first[0]) if len(first) == 1 else tuple(int(i) for i in first)
+    lines.append(f"first difference at position {place}: expected index {expected[tuple(first)]}, got {got[tuple(first)]}")
+    for text, wrong in (mistakes or {}).items():
+        if np.array_equal(got, np.asarray(wrong)):
+            lines.append(f"Likely mistake: {text}")
+            break
+    if hint:
+        lines.append(hint)
+    fail("\n".join(lines))
+
+
 def _mistakes(codes, query, k):
     n = len(codes)
     full = _brute_force(codes, query, n)
@@ -100,13 +129,11 @@ def _mistakes(codes, query, k):
 
 
 def _compare(got, codes, query, k, what, show=False):
-    assert_close(
+    assert_indices(
         got,
         _brute_force(codes, query, k),
         what=what,
         inputs={"codes": codes, "query": query} if show else None,
-        rtol=0,
-        atol=0.5,
         mistakes=_mistakes(codes, query, k),
         hint="Indices, nearest first: result[0] is the row of codes closest to the query.",
     )
@@ -145,13 +172,11 @@ def test_ties_go_to_the_smaller_index(ex):
     query = np.zeros(2)
     # rows 1, 2, 3 and 4 are all at distance 1; row 0 at 2; row 5 farthest.
     got = _search(ex, codes, query, 5, "nearest_neighbours(codes, query, k=5)")
-    assert_close(
+    assert_indices(
         got,
         [1, 2, 3, 4, 0],
         what="nearest_neighbours(codes, query, k=5)",
         inputs={"codes": codes, "query": query},
-        rtol=0,
-        atol=0.5,
         mistakes={FARTHEST: [5, 0, 1, 2, 3]},
         hint=(
             "Rows 1, 2, 3 and 4 tie at distance 1: ties come in increasing index order. Use a stable sort, "
@@ -166,12 +191,10 @@ def test_the_query_itself_comes_first(ex):
     query = codes[6].copy()
     got = _search(ex, codes, query, 3, "nearest_neighbours(codes, codes[6], k=3)")
     expected = _brute_force(codes, query, 3)
-    assert_close(
+    assert_indices(
         got,
         expected,
         what="nearest_neighbours(codes, codes[6], k=3)",
-        rtol=0,
-        atol=0.5,
         mistakes={
             "row 6 itself (distance 0) was excluded: here the query is NOT excluded, it comes first.": _brute_force(
                 codes, query, 4
