@@ -23,6 +23,7 @@ _WHERE = {
         "ENCODER_FILE", "FEATURE_DIM", "NEW_CLASSES", "NEW_CLASS_NAMES", "PRETRAINED_CLASSES",
         "PRETRAINED_CLASS_NAMES", "encoder_path", "load_encoder",
     ),
+    "checker.datasets.names": ("NAMES_FILE", "NAMES_SPLITS", "load_names"),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE_OF)
