@@ -291,3 +291,27 @@ def test_the_wire_refuses_unknown_tags_too_many_values_and_oversized_headers(mon
 
 def test_callable_remote_is_a_remote():
     assert issubclass(CallableRemote, Remote)
+
+
+SHARED = Counter()
+
+
+@learner(get=lambda: SHARED, same=lambda x: x)
+def test_a_release_that_crosses_a_new_reference_never_drops_a_live_object(pair):
+    """The peer's proxy dies while the owner sends the same object again: the owner must keep it."""
+    import gc
+
+    first = pair.module.get()
+    second = pair.module.get()  # the same object, sent a second time: one proxy, two sendings
+    assert first is second
+    ref_id = object.__getattribute__(first, "_dlx_id")
+    pair.sandbox._release([[ref_id, 1]])  # a release of the first sending, arriving after the second
+    assert pair.module.same(first).bump() >= 1  # still known over there
+    before = pair.sandbox.exported_count()
+    for _ in range(50):
+        proxy = pair.module.get()
+        del proxy, first, second
+        first = second = None
+        gc.collect()
+        assert pair.module.get().bump() >= 1
+    assert pair.sandbox.exported_count() <= before + 1  # what died was let go, not piled up

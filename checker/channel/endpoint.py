@@ -8,7 +8,9 @@ learner's code into a function the check handed over).
 Objects that cannot cross by value are *exported*: the owner keeps them under
 a number and the peer gets a `Remote` proxy.  When the proxy is garbage
 collected, the peer says so with its next message and the owner lets the
-object go.
+object go -- unless it has sent the object again since (each reference it
+sends carries a count, and a release names the count the peer had seen), so a
+release that crosses a new reference on the wire never drops a live object.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ class Endpoint:
         self.broken: str | None = None
         self._exports: dict[int, Any] = {}
         self._export_ids: dict[int, int] = {}
+        self._sent: dict[int, int] = {}  # how many times each export's reference was sent
         self._ids = itertools.count(1)
         self._calls = itertools.count(1)
         self._remotes: "weakref.WeakValueDictionary[int, Remote]" = weakref.WeakValueDictionary()
-        self._released: list[int] = []  # the peer's objects whose proxies died here: tell the peer
+        self._released: list[list[int]] = []  # [id, count seen] of the peer's objects whose proxies died here
+        self._seen: dict[int, int] = {}  # the latest count seen for each of the peer's references
         self._pending: list[tuple] = []  # the arguments of our requests still waiting for an answer
         self._active: list[list] = []  # the mutable arguments of the calls we are serving, with fingerprints
         self._serving: list[Any] = []  # the numbers of the requests being served (innermost last)
@@ -62,7 +66,8 @@ class Endpoint:
             self._export_ids[key] = ref_id
         cls = type(obj)
         meta = {"type": errors.qualified_name(cls), "callable": callable(obj)}
-        return {"$": "ref", "owner": self.me, "id": ref_id, "meta": meta}
+        self._sent[ref_id] = self._sent.get(ref_id, 0) + 1
+        return {"$": "ref", "owner": self.me, "id": ref_id, "meta": meta, "n": self._sent[ref_id]}
 
     def _check_exportable(self, obj: Any) -> None:
         """Raise wire.Unencodable for an object this end must never hand over."""
@@ -78,21 +83,33 @@ class Endpoint:
                 raise wire.ProtocolError(f"an unknown reference {ref_id}") from None
         if owner != self.peer:
             raise wire.ProtocolError("a reference of nobody")
+        count = tag.get("n")
+        if type(count) is int:
+            self._seen[ref_id] = max(count, self._seen.get(ref_id, 0))
         remote = self._remotes.get(ref_id)
         if remote is None:
             meta = tag.get("meta") if type(tag.get("meta")) is dict else {}
             cls = CallableRemote if meta.get("callable") is True else Remote
             remote = cls(self, ref_id, meta)
             self._remotes[ref_id] = remote
-            weakref.finalize(remote, self._released.append, ref_id)
+            weakref.finalize(remote, self._proxy_died, ref_id)
         return remote
+
+    def _proxy_died(self, ref_id: int) -> None:
+        self._released.append([ref_id, self._seen.pop(ref_id, 0)])
 
     def _release(self, ids: Any) -> None:
         """The peer's proxies of these exports died: let the objects go."""
         if not isinstance(ids, list):
             return
-        for ref_id in ids[:MAX_RELEASES]:
-            obj = self._exports.pop(ref_id, None) if type(ref_id) is int else None
+        for item in ids[:MAX_RELEASES]:
+            if not (type(item) is list and len(item) == 2 and type(item[0]) is int and type(item[1]) is int):
+                continue
+            ref_id, seen = item
+            if self._sent.get(ref_id) != seen:
+                continue  # sent again since the peer's proxy died: the peer holds (or will hold) a new one
+            obj = self._exports.pop(ref_id, None)
+            self._sent.pop(ref_id, None)
             if obj is not None and self._export_ids.get(id(obj)) == ref_id:
                 del self._export_ids[id(obj)]
 
