@@ -7,6 +7,7 @@ in-process (the project's tests, `pytest_dlx`).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import types
@@ -60,20 +61,25 @@ class JudgeEnd(Endpoint):
         return self.request("side", _helper_name(fn), (), {"_dlx_object": True})
 
     def learner_cpu_time(self) -> float:
-        """CPU seconds used so far by the sandbox's main thread, from the kernel's accounting (not fakeable there)."""
+        """CPU seconds used so far by the whole sandbox process (every thread, living or ended).
+
+        From the kernel's accounting (the process's CPU clock), so the learner's code
+        cannot fake it, and work moved to another thread still counts.
+        """
         pid = self.peer_pid
+        if pid and hasattr(time, "clock_gettime"):
+            try:
+                return time.clock_gettime((~pid << 3) | 2)  # CPUCLOCK_SCHED of the whole process
+            except OSError:
+                pass
         if pid:
             try:
-                with open(f"/proc/{pid}/task/{pid}/schedstat", encoding="ascii") as handle:
-                    return int(handle.read().split()[0]) / 1e9
+                with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
             except (OSError, ValueError, IndexError):
                 pass
-            if hasattr(time, "clock_gettime"):
-                try:
-                    return time.clock_gettime((~pid << 3) | 2)  # the whole process's CPU clock
-                except OSError:
-                    pass
-        return time.thread_time()
+        return time.process_time()
 
     # ------------------------------------------------------------ hooks
     def _check_exportable(self, obj: Any) -> None:

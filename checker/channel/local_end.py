@@ -37,4 +37,4 @@ class LocalEnd:
         return fn
 
     def learner_cpu_time(self) -> float:
-        return time.thread_time()
+        return time.process_time()

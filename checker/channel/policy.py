@@ -102,13 +102,21 @@ def import_qualified(module: str, qualname: str, filename: Any = None) -> Any:
 
 
 def judge_getattr(target: Any, name: str) -> Any:
-    """A public attribute of an object the checks handed over; never a module or a function's internals."""
+    """An attribute of an object the checks handed over: one of its own methods, or a plain value.
+
+    Never a module, a private name, a function's internals, or another object
+    reached through it (a Generator's `bit_generator`, its ctypes pointers...):
+    learner code may use what it was given, not walk the judge's memory from it.
+    """
+    refused = AttributeError(f"dlx: the checks' {type(target).__name__} does not share `{name}`")
     if name.startswith("_") or isinstance(target, (types.FunctionType, types.MethodType, type, types.ModuleType)):
-        raise AttributeError(f"dlx: the checks' {type(target).__name__} does not share `{name}`")
+        raise refused
     value = getattr(target, name)
-    if isinstance(value, types.ModuleType):
-        raise AttributeError(f"dlx: the checks' {type(target).__name__} does not share `{name}`")
-    return value
+    if callable(value) and getattr(value, "__self__", None) is target:
+        return value  # a method of the object itself
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    raise refused
 
 
 def errstate(settings: Any) -> Any:

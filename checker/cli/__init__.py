@@ -75,8 +75,9 @@ def cli(ctx: click.Context, workspace_path: str | None) -> None:
 
 def main() -> None:
     """The `dlx` entry point: install the reaper, then run the command."""
-    from checker.engine import reaper, supervisor
+    from checker.engine import hardening, reaper, supervisor
 
+    hardening.make_undumpable()  # the learner's processes run as the same user: they may not read dlx's memory
     reaper.install()
     reaper.on_exit(supervisor.kill_all)
     cli(prog_name="dlx")

@@ -148,3 +148,40 @@ def _children_of(parent: int) -> list[int]:
         if len(fields) > 1 and fields[1] == str(parent):
             children.append(int(entry))  # zombies too: they are reaped
     return children
+
+
+def tree_resident_mb(root: int) -> float:
+    """Resident memory (MiB) of `root` and every process below it, whatever session or group they moved to.
+
+    The memory limit (RLIMIT_AS) binds one process at a time, and a fork gets a
+    limit of its own: the supervisor sums the whole tree to hold the learner's
+    processes to one budget together.
+    """
+    parents: dict[int, int] = {}
+    resident: dict[int, int] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/statm", encoding="ascii") as handle:
+                resident[int(entry)] = int(handle.read().split()[1])
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except (OSError, ValueError, IndexError):
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1:
+            parents[int(entry)] = int(fields[1])
+    below = {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in below and pid not in below:
+                below.add(pid)
+                changed = True
+    pages = sum(resident.get(pid, 0) for pid in below)
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)

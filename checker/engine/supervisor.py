@@ -38,6 +38,7 @@ THREAD_VARIABLES = (
     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
 )
 CHECK_PROCESS_MARK = "DLX_CHECK_PROCESS"  # a label only: leftovers are found by the reaper, not by this
+MEMORY_POLL = 0.1  # seconds between two looks at the resident memory of the learner's processes
 WARM_UP_LIMIT = 120.0  # seconds a judge may take to import its modules (TensorFlow on a slow laptop)
 _POSIX = os.name == "posix"
 _LIVE: "weakref.WeakSet[CheckProcess]" = weakref.WeakSet()
@@ -107,6 +108,7 @@ class CheckProcess:
         self._cancelled = threading.Event()
         self._used = False
         self._ready = not _POSIX
+        self._sandbox_pid: int | None = None  # told by the judge once it is ready
         self._ready_lock = threading.Lock()  # a kill() never closes the fd under a waiting select()
         _LIVE.add(self)
 
@@ -123,6 +125,8 @@ class CheckProcess:
                 # A killed judge closes its end: readable, but read() gives b"".
                 message = os.read(fd, 32) if readable else b""
                 self._ready = message.startswith(b"R")
+                if message[1:].strip().isdigit():
+                    self._sandbox_pid = int(message[1:].strip())
             except (OSError, ValueError):
                 return False
         if self._ready or readable:
@@ -213,17 +217,14 @@ class CheckProcess:
         token = secrets.token_hex(16)
         job = Job(target=str(Path(target).resolve()), check=str(check), module_name=f"dlx_exercise_{exercise}",
                   token=token, workdir=self._judge_dir, memory_mb=memory_mb)
-        timed_out = False
+        timed_out = over_memory = False
         try:
             try:
                 self.proc.stdin.write(job.to_line().encode())
                 self.proc.stdin.close()
             except (BrokenPipeError, OSError, ValueError):
                 pass  # the judge is already gone: graded as a crash below
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+            timed_out, over_memory = self._wait(timeout, memory_mb)
         finally:
             self.kill()  # always: learner threads or children must not outlive the check
         self._output.finish()
@@ -232,12 +233,31 @@ class CheckProcess:
         records, damage = read_report(bytes(self._report.kept), token)
         if self._report.overflowed:
             damage = f"over {REPORT_CAP // (1024 * 1024)} MiB"
-        if damage is not None:
+        if over_memory:
+            verdict = Verdict(exercise, Status.MEMORY, message=(
+                f"Your code used too much memory: with the processes it started it held more than {memory_mb} MiB, "
+                "so it was stopped.\nLook for an array far bigger than you meant, or processes you start (os.fork, "
+                "multiprocessing) that each hold a copy."))
+        elif damage is not None:
             verdict = damaged(exercise, damage)
         else:
             verdict = grade(exercise, records, timed_out=timed_out, timeout=timeout,
                             returncode=self.proc.returncode, memory_mb=memory_mb)
         return self._finish(verdict, elapsed)
+
+    def _wait(self, timeout: float, memory_mb: int | None) -> tuple[bool, bool]:
+        """Wait for the judge to finish; (timed out, the learner's processes over their memory together)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.proc.wait(timeout=max(0.0, min(MEMORY_POLL, deadline - time.monotonic())))
+                return False, False
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() >= deadline:
+                return True, False
+            if memory_mb and self._sandbox_pid and reaper.tree_resident_mb(self._sandbox_pid) > memory_mb:
+                return False, True
 
     def _failed_warm_up(self, exercise: str, started: float) -> Verdict:
         """The judge died or hung while importing its (trusted) modules: not the learner's fault."""

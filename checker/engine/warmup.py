@@ -78,18 +78,3 @@ def warm_up_keras() -> None:
     model.train_on_batch(np.zeros((2, 4), "float32"), np.zeros((2, 2), "float32"))
     model.predict(np.zeros((1, 4), "float32"), verbose=0)
     keras.backend.clear_session()
-
-
-def limit_memory(memory_mb: int | None) -> None:
-    """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
-    if not memory_mb:
-        return
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows: no rlimits
-        return
-    limit = int(memory_mb) * 1024 * 1024
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
-        pass

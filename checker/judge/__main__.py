@@ -26,18 +26,6 @@ import sys
 SANDBOX_READY_LIMIT = 120.0  # seconds the sandbox may take to import TensorFlow on a slow laptop
 
 
-def _make_undumpable() -> None:
-    """Linux: no other process of this user may ptrace this one, read its memory or open its fds via /proc."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
-    except (OSError, AttributeError):  # pragma: no cover - no libc: keep going without it
-        pass
-
-
 def start_sandbox() -> tuple[subprocess.Popen, socket.socket]:
     """Start the sandbox, in its own empty directory, with one end of a socket pair as its only tie to the judge.
 
@@ -113,9 +101,11 @@ def run_job(job, report, end) -> int:
 
 
 def main() -> None:
-    _make_undumpable()
+    from checker.engine.hardening import limit_memory, make_undumpable
     from checker.engine.records import Job
-    from checker.engine.warmup import JUDGE_MODULES, limit_memory, warm_up
+    from checker.engine.warmup import JUDGE_MODULES, warm_up
+
+    make_undumpable()
 
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
     report_fd = os.environ.pop("DLX_REPORT_FD", None)

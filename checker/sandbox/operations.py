@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from checker.engine.warmup import limit_memory
+from checker.engine.hardening import limit_memory
 from checker.sandbox.loader import TargetLoadError, load_target
 from checker.sandbox.tamper import Guard
 

@@ -135,10 +135,10 @@ def _set_in_place(obj: Any, attribute: str, key: Any, value: Any) -> None:
 
 
 def learner_cpu_time() -> float:
-    """CPU seconds used so far by the main thread of the process that runs the learner's code.
+    """CPU seconds used so far by the process that runs the learner's code, all its threads together.
 
-    Read from the kernel's accounting (Linux: /proc/PID/task/PID/schedstat), so
-    the learner's code cannot fake it, and other programs taking turns on a busy
-    machine do not count.  In-process, the CPU time of this thread.
+    Read from the kernel's accounting (the process's CPU clock), so the learner's
+    code cannot fake it, work moved to another thread still counts, and other
+    programs taking turns on a busy machine do not.  In-process, this process's.
     """
     return current().learner_cpu_time()

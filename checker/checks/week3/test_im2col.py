@@ -216,12 +216,12 @@ def test_conv_fast_equals_the_loop_convolution(ex, x_shape, w_shape, stride, pad
 # --------------------------------------------------------------------------- speed
 
 
-def _best_times(fast, naive, args):
+def _best_times(fast, naive, make_args):
     """Best-of CPU times of both functions, interleaved in the same run.
 
     Both run where the learner's code runs, called the same way (so any cost of
-    the call itself is the same for both), and are timed in CPU time of that
-    process's main thread (not wall-clock time, see _CLOCK), so that other programs
+    the call itself is the same for both), on fresh inputs every time, and are timed in
+    CPU time of that whole process (not wall-clock time, see _CLOCK), so that other programs
     taking turns on a busy machine do not count; and the minimum over repeats, since
     interference only ever adds time.  It stops as soon as the ratio clears the
     target (after two rounds); a slower code keeps being measured until BUDGET_S
@@ -234,10 +234,12 @@ def _best_times(fast, naive, args):
     gc.disable()
     try:
         while True:
+            args = make_args(rounds)  # fresh inputs every round: a result remembered from before saves nothing
             t0 = _CLOCK()
             naive(*args)
             t_naive = min(t_naive, _CLOCK() - t0)
-            for _ in range(3):
+            for repeat in range(3):
+                args = make_args(rounds * 3 + repeat + 1000)
                 t0 = _CLOCK()
                 fast(*args)
                 t_fast = min(t_fast, _CLOCK() - t0)
@@ -261,7 +263,11 @@ def test_conv_fast_is_at_least_20x_faster_than_loops(ex):
     what = f"conv2d_forward_fast(x, w, b, stride={stride}, pad={pad}) with x of shape {x.shape} and w of shape {w.shape}"
     assert_close(got, expected, what=what)
 
-    t_naive, t_fast = _best_times(ex.conv2d_forward_fast, on_learner_side(_naive_conv), (x, w, b, stride, pad))
+    def fresh(seed):
+        h = rng(seed)
+        return h.random(size=x.shape), h.normal(size=w.shape), h.normal(size=b.shape), stride, pad
+
+    t_naive, t_fast = _best_times(ex.conv2d_forward_fast, on_learner_side(_naive_conv), fresh)
     ratio = t_naive / t_fast
     if ratio < TARGET:
         fail(

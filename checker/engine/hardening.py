@@ -1,0 +1,38 @@
+"""What each of dlx's processes does to itself before it meets learner code.
+
+dlx itself and the judge make themselves non-dumpable (on Linux, no other
+process of the same user may then read their memory or open their descriptors
+through /proc); the judge and the sandbox cap their address space.  Read by
+the check processes too, so it imports the standard library only.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def make_undumpable() -> None:
+    """Linux: no other process of this user may ptrace this one, read its memory or open its fds via /proc."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):  # pragma: no cover - no libc: keep going without it
+        pass
+
+
+def limit_memory(memory_mb: int | None) -> None:
+    """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
+    if not memory_mb:
+        return
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: no rlimits
+        return
+    limit = int(memory_mb) * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
