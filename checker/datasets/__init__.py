@@ -23,6 +23,10 @@ _WHERE = {
         "ENCODER_FILE", "FEATURE_DIM", "NEW_CLASSES", "NEW_CLASS_NAMES", "PRETRAINED_CLASSES",
         "PRETRAINED_CLASS_NAMES", "encoder_path", "load_encoder",
     ),
+    "checker.datasets.text": (
+        "CORPUS_FILE", "EMBEDDINGS_FILE", "POS_CLASSES", "POS_TAGS", "POS_WORDS_FILE", "TAGGED_FILE", "UNTAGGED",
+        "load_corpus", "load_embeddings", "load_pos_words", "load_tagged_sentences",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE_OF)
