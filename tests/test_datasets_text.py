@@ -3,8 +3,8 @@
 The scripts need WordNet 3.0's dictionary files: $DLX_WORDNET_DICT, else
 /usr/share/wordnet (Debian's `wordnet-base` installed), else the package is
 fetched with `apt-get download wordnet-base` and unpacked with `dpkg -x` into a
-temporary folder.  Where none of these can be had the reproduction tests skip,
-and say so.
+temporary folder (after `apt-get update` if the package lists are missing).
+Where none of these can be had the reproduction tests skip, and say why.
 """
 
 import os
@@ -32,6 +32,12 @@ def _wordnet_dict(tmp_path_factory) -> Path:
         pytest.skip("WordNet's dictionary files are not here and apt-get/dpkg are missing to fetch wordnet-base")
     folder = tmp_path_factory.mktemp("wordnet")
     got = subprocess.run(["apt-get", "download", "wordnet-base"], cwd=folder, capture_output=True, text=True)
+    if got.returncode != 0:  # a fresh machine may have no package lists yet (this needs root)
+        try:
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            pass
+        got = subprocess.run(["apt-get", "download", "wordnet-base"], cwd=folder, capture_output=True, text=True)
     debs = list(folder.glob("wordnet-base_*.deb"))
     if got.returncode != 0 or not debs:
         pytest.skip(f"Debian's wordnet-base could not be downloaded here: {got.stderr.strip()[-300:]}")
