@@ -24,6 +24,10 @@ _WHERE = {
         "PRETRAINED_CLASS_NAMES", "encoder_path", "load_encoder",
     ),
     "checker.datasets.names": ("NAMES_FILE", "NAMES_SPLITS", "load_names"),
+    "checker.datasets.text": (
+        "CORPUS_FILE", "EMBEDDINGS_FILE", "POS_CLASSES", "POS_TAGS", "POS_WORDS_FILE", "TAGGED_FILE", "UNTAGGED",
+        "load_corpus", "load_embeddings", "load_pos_words", "load_tagged_sentences",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE_OF)
