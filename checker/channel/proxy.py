@@ -182,3 +182,8 @@ def remote_type(value: Any) -> str:
         return str(object.__getattribute__(value, "_dlx_meta").get("type", "builtins.object"))[:300]
     cls = type(value)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def is_remote_generator(value: Any) -> bool:
+    """Whether a proxy stands for a real generator object (its owner checked the type by identity)."""
+    return type(value) in PROXY_TYPES and object.__getattribute__(value, "_dlx_meta").get("generator") is True
