@@ -45,12 +45,18 @@ class ExerciseScore:
         return self.verdict.passed
 
 
+def _lookup(pairs: tuple, check: str, default):
+    """A per-check setting by the check's name, or by its function's name for every case of a parametrized check."""
+    table = dict(pairs)
+    return table.get(check, table.get(check.split("[", 1)[0], default))
+
+
 def _weight(exercise: Exercise, check: str) -> float:
-    return dict(exercise.check_points).get(check, 1.0)
+    return _lookup(exercise.check_points, check, 1.0)
 
 
 def check_visibility(exercise: Exercise, check: str) -> str:
-    return dict(exercise.check_visibility).get(check, exercise.visibility)
+    return _lookup(exercise.check_visibility, check, exercise.visibility)
 
 
 def score(exercise: Exercise, verdict: Verdict) -> ExerciseScore:
