@@ -137,3 +137,9 @@ def test_catalog_grading_keys_and_their_defaults(tmp_path):
     info.write_text('[weeks]\n1 = "w"\n[[exercises]]\nname = "a"\nweek = 1\nfile = "a.py"\nvisibility = "sometimes"\n')
     with pytest.raises(catalog.CatalogError, match="visibility"):
         catalog.load(info)
+
+
+def test_gradebook_cells_never_start_a_formula():
+    from checker.instructor.gradebook import _cell
+
+    assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and _cell("+1") == "'+1" and _cell("alice") == "alice"

@@ -9,17 +9,22 @@ from checker.instructor.grading import ClassGrades
 from checker.instructor.text import clean, number
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (a leading = + - @ is quoted)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
+
+
 def rows(grades: ClassGrades) -> list[list[object]]:
     header = ["student", *(e.name for e in grades.exercises), "total", "max_total", "note"]
     table: list[list[object]] = [header]
     for student in grades.students:
         by_name = {e.exercise.name: e for e in student.exercises}
         table.append([
-            student.student,
+            _cell(student.student),
             *(number(by_name[e.name].score) for e in grades.exercises),
             number(student.score),
             number(student.max_score),
-            clean(student.error or "", 300).replace("\n", " "),
+            _cell(clean(student.error or "", 300).replace("\n", " ")),
         ])
     return table
 
