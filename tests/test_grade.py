@@ -31,6 +31,7 @@ MSE, SIGMOID = "week1/01_mse.py", "week1/03_sigmoid.py"
 MSE_POINTS, SIGMOID_POINTS = 4, 2
 GRADIENT_WEIGHT = 2  # check_points of test_gradient_matches_numerical_gradient in the fixture catalog
 MSE_MISTAKE = ("(2.0 / X.shape[0])", "(1.0 / X.shape[0])")  # the gradient off by a factor 2; the loss is right
+pytestmark = pytest.mark.slow  # one class of 12 students graded through the engine: about a minute on two loaded cores
 VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
 
 # Gradescope's autograder specification: the documented keys of results.json and of each test.
