@@ -21,7 +21,7 @@ class Remote:
 
     __slots__ = (*_SLOTS, "__weakref__")
 
-    def __init__(self, conn: "Connection", ref_id: int, meta: dict):
+    def __init__(self, conn: Any, ref_id: int, meta: dict):
         object.__setattr__(self, "_dlx_conn", conn)
         object.__setattr__(self, "_dlx_id", ref_id)
         object.__setattr__(self, "_dlx_meta", meta)

@@ -25,7 +25,7 @@ import time
 import weakref
 from pathlib import Path
 
-from checker.engine import reaper
+from checker.engine import proctree, reaper
 from checker.engine.grading import damaged, grade, read_report
 from checker.engine.output import OUTPUT_CAP, CappedReader
 from checker.engine.records import Job, Status
@@ -256,7 +256,8 @@ class CheckProcess:
                 pass
             if time.monotonic() >= deadline:
                 return True, False
-            if memory_mb and self._sandbox_pid and reaper.tree_resident_mb(self._sandbox_pid) > memory_mb:
+            reaper.kill_leftovers()  # a process that left the check's tree during the run holds nothing for long
+            if memory_mb and self._sandbox_pid and proctree.tree_resident_mb(self._sandbox_pid) > memory_mb:
                 return False, True
 
     def _failed_warm_up(self, exercise: str, started: float) -> Verdict:
