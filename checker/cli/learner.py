@@ -7,8 +7,64 @@ from pathlib import Path
 
 import click
 
-from checker.cli import SELECTOR_HELP, _Context, cli, exercise_named, pass_ctx
+from checker.cli import SELECTOR_HELP, _Context, cli, pass_ctx
 from checker.course import workspace as ws
+from checker.course.catalog import Exercise
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _by_path(course, name: str) -> Exercise | None:
+    """The exercise a file path names (`exercises/week1/01_mse.py`, `week1/01_mse.py`, an absolute path)."""
+    if "/" not in name and "\\" not in name and not name.endswith(".py"):
+        return None
+    for candidate in (Path(name), course.workspace.root / name, course.workspace.exercises_dir / name):
+        found = course.exercise_for(candidate)
+        if found is not None:
+            return found
+    return next((e for e in course.catalog.exercises if Path(e.file).name == Path(name).name), None)
+
+
+def _no_match(course, name: str) -> str:
+    """Why `name` names nothing, and what would: the weeks that ship, or the nearest exercise names."""
+    import difflib
+    import re
+
+    weeks = sorted({e.week for e in course.catalog.exercises})
+    shipped = f"week{weeks[0]}" + (f" to week{weeks[-1]}" if len(weeks) > 1 else "") if weeks else "none"
+    week = re.fullmatch(r"\s*(?:week|w)\s*(\d+)\s*", name.lower())
+    if week and int(week.group(1)) in weeks:
+        return f"{name!r} is a whole week: name one exercise (`dlx list` shows them)."
+    if week:
+        return f"{name!r}: no such week in this course; the weeks are {shipped}."
+    names = course.catalog.names()
+    close = difflib.get_close_matches(name.strip().lower(), names, n=3, cutoff=0.6)
+    suggestion = f" Did you mean {' or '.join(close)}?" if close else " `dlx list` shows every name."
+    return f"no exercise called {name!r}.{suggestion}"
+
+
+def _exercise_named(course, name: str | None) -> Exercise:
+    """The exercise called `name` (a name, a number, or its file's path), or the current one when None."""
+    if name is None:
+        return course.current(course.progress())
+    found = _by_path(course, name)
+    if found is not None:
+        return found
+    chosen = course.catalog.select(name)
+    if len(chosen) == 1:
+        return chosen[0]
+    raise click.BadParameter(_no_match(course, name), param_hint="EXERCISE")
+
+
+def _selection(course, selection: str) -> list[Exercise]:
+    found = _by_path(course, selection)
+    if found is not None:
+        return [found]
+    chosen = course.catalog.select(selection)
+    if not chosen:
+        raise click.BadParameter(f"{_no_match(course, selection)} Use {SELECTOR_HELP}.", param_hint="SELECTION")
+    return chosen
 
 
 # --------------------------------------------------------------------------- learner commands
@@ -16,16 +72,33 @@ from checker.course import workspace as ws
 
 @cli.command()
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file-system events (network drives, containers).")
+@click.option("--take-over", is_flag=True, help="Stop another `dlx watch` running on this workspace and take its place.")
 @pass_ctx
-def watch(context: _Context, poll: bool) -> None:
+def watch(context: _Context, poll: bool, take_over: bool) -> None:
     """Watch your exercises: every save runs that exercise's checks.
 
     Keys (no Enter needed): n next (once the exercise passes), h hint,
-    l list, r re-run, c check all, x reset (asks first), q quit.
+    l list (arrows, Enter, r, /, c), r re-run, c check all, x reset (asks
+    first), s solution (after a pass), ? help, q quit.
     """
-    from checker.watch.app import WatchApp
+    from checker.watch.lock import WatchLock, WatchRunning
 
-    WatchApp(context.course, force_poll=poll).run()
+    course = context.course
+    lock = WatchLock(course.workspace.state_dir)
+    try:
+        lock.acquire(take_over=take_over)
+    except WatchRunning as running:
+        who = f" (pid {running.pid})" if running.pid else ""
+        raise click.ClickException(
+            f"another dlx watch is running on this workspace{who}: use that one, quit it, "
+            "or run `dlx watch --take-over` to stop it and watch here."
+        ) from None
+    try:
+        from checker.watch.app import WatchApp
+
+        WatchApp(course, force_poll=poll).run()
+    finally:
+        lock.release()
 
 
 @cli.command()
@@ -37,7 +110,7 @@ def run(context: _Context, exercise: str | None) -> None:
     Exit code 0 only if every check passes.
     """
     course = context.course
-    chosen = exercise_named(course, exercise)
+    chosen = _exercise_named(course, exercise)
     process = course.start_process(chosen)  # warms up while rich is imported
     from checker.ui import console as ui_console, screens, tables, verdicts
 
@@ -72,12 +145,12 @@ def verify(context: _Context, selection: str, jobs: int | None) -> None:
     from checker.course import default_jobs
 
     course = context.course
-    chosen = course.catalog.select(selection)
-    if not chosen:
-        raise click.BadParameter(f"{selection!r} matches no exercise; use {SELECTOR_HELP}.", param_hint="SELECTION")
+    chosen = _selection(course, selection)
     console = ui_console.make_console()
-    with console.status(f"checking {len(chosen)} exercise(s)…"):
-        results = course.check_many(chosen, jobs or default_jobs())
+    with tables.check_progress(console, len(chosen)) as counter:
+        results = course.check_many(
+            chosen, jobs or default_jobs(), on_done=lambda exercise, verdict: counter.advance(exercise.name, verdict.passed)
+        )
     course.record(results)
     console.print(tables.verify_table(results, title=f"dlx verify {selection}"))
     passed = sum(r.passed for _, r in results)
@@ -96,6 +169,9 @@ def list_(context: _Context) -> None:
     course = context.course
     progress = course.progress()
     current = course.current(progress)
+    if not sys.stdout.isatty():  # a pipe, a file: plain aligned text with every column
+        click.echo(tables.plain_exercise_list(course.catalog, progress, current.name))
+        return
     console = ui_console.make_console()
     console.print(tables.exercise_table(course.catalog, progress, current.name, console.width))
     console.print(tables.progress_block(course.catalog, progress, current.week))
@@ -113,7 +189,7 @@ def hint(context: _Context, exercise: str | None, show_all: bool) -> None:
     from checker.ui import console as ui_console, screens, tables, verdicts
 
     course = context.course
-    chosen = exercise_named(course, exercise)
+    chosen = _exercise_named(course, exercise)
     if show_all:
         shown = course.progress().hints_seen.get(chosen.name, 0)
     else:
@@ -137,17 +213,30 @@ def reset(context: _Context, exercise: str | None, reset_all: bool, yes: bool) -
     course = context.course
     if reset_all == bool(exercise):
         raise click.UsageError("name one EXERCISE, or use --all.")
-    chosen = course.catalog.exercises if reset_all else [exercise_named(course, exercise)]
+    chosen = course.catalog.exercises if reset_all else [_exercise_named(course, exercise)]
     what = "every exercise" if reset_all else course.display(chosen[0])
     if not yes:
-        click.confirm(f"Reset {what} to the original stub? Your version is backed up first.", abort=True)
+        state = "changed" if reset_all else course.workspace.reset_state(chosen[0])
+        promise = {
+            "missing": "(the file is missing: there is nothing to back up)",
+            "untouched": "(it is the untouched stub already)",
+        }.get(state, "Your version is backed up first.")
+        try:
+            answer = click.confirm(f"Reset {what} to the original stub? {promise}", default=False)
+        except click.Abort:
+            answer = False
+        if not sys.stdin.isatty():
+            click.echo("")  # the piped answer was not echoed: end the prompt's line
+        if not answer:
+            click.echo(f"Nothing was reset: {what} is as it was.", err=True)
+            sys.exit(1)
     console = ui_console.make_console()
     for item in chosen:
         try:
             backup = course.workspace.reset(item)
         except (ws.WorkspaceError, OSError) as exc:
             raise click.ClickException(f"{item.name}: {exc}") from None
-        where = f" (your version: {backup})" if backup else ""
+        where = f" (your version: {backup})" if backup else " (it was the untouched stub or missing: nothing to back up)"
         console.print(ui_console.message(f"Reset {course.display(item)}{where}"), soft_wrap=True)
 
     def forget(progress) -> None:

@@ -82,6 +82,16 @@ class Workspace:
                 f"Cannot find the original of {relative}: this workspace is the course's source tree and git has no copy of it."
             ) from None
 
+    def reset_state(self, exercise: catalog_mod.Exercise) -> str:
+        """"missing" (no file), "untouched" (the original stub, byte for byte) or "changed"."""
+        mine = self.path_of(exercise)
+        if not mine.is_file():
+            return "missing"
+        try:
+            return "untouched" if mine.read_bytes() == self.pristine_stub(exercise) else "changed"
+        except (WorkspaceError, OSError):
+            return "changed"
+
     def backup(self, exercise: catalog_mod.Exercise) -> Path | None:
         """Copy the learner's version aside before a reset; return where it went."""
         mine = self.path_of(exercise)
@@ -98,10 +108,14 @@ class Workspace:
         return target
 
     def reset(self, exercise: catalog_mod.Exercise) -> Path | None:
-        """Restore the original stub, after backing up the learner's version."""
+        """Restore the original stub, after backing up the learner's version (None: nothing to back up)."""
         original = self.pristine_stub(exercise)
-        backup = self.backup(exercise)
         mine = self.path_of(exercise)
+        try:
+            untouched = mine.read_bytes() == original
+        except OSError:
+            untouched = False  # missing or unreadable: backup() copies what it can
+        backup = None if untouched else self.backup(exercise)
         mine.parent.mkdir(parents=True, exist_ok=True)
         temporary = mine.with_name(f".{mine.name}.dlx-reset")
         temporary.write_bytes(original)
