@@ -66,14 +66,16 @@ def list_keys_line(width: int = 100) -> Text:
 
 
 def help_panel() -> Panel:
-    body = Text()
-    for number, (key, words) in enumerate(KEY_HELP):
-        if number:
-            body.append("\n")
-        body.append(f"{key:>3}  ", style="bold cyan")
-        body.append(words)
-    body.append("\n\nSave the exercise file in your editor: dlx checks it at once. Any key closes this help.", style="dim")
-    return Panel(body, title="keys", title_align="left", border_style="cyan")
+    from rich.console import Group
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", justify="right", no_wrap=True)
+    table.add_column()
+    for key, words in KEY_HELP:
+        table.add_row(key, words)
+    footer = Text("\nSave the exercise file in your editor: dlx checks it at once. Any key closes this help.", style="dim")
+    return Panel(Group(table, footer), title="keys", title_align="left", border_style="cyan")
 
 
 def text_panel(text: str, title: str, style: str) -> Panel:

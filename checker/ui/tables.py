@@ -108,7 +108,7 @@ def exercise_lines(
     """The interactive list: one line per exercise, the selected one highlighted, `rows` lines at most."""
     text = Text()
     name_width = max((len(e.name) for e in exercises), default=4)
-    status_width = 14
+    status_width = 17
     shown = _window(len(exercises), selected, rows - 1)
     heading = f"Exercises {selected + 1 if exercises else 0}/{len(exercises)}"
     if filter_text:

@@ -204,14 +204,16 @@ class WatchApp:
         run_id, process = self.run_id, self.spare.take(exercise)
         self.running = (run_id, exercise, process)
         self.run_started = time.monotonic()
-        cold = "tensorflow" in process.preload and not process.ready()
+        cold = "tensorflow" in process.preload and not process.ready
         self.waiting_for = "starting TensorFlow, first time only (~15 s)" if cold else ""
         self.log.write("run_start", exercise=exercise.name, run=run_id, pid=process.pid, cold=cold)
 
         def tick() -> None:  # a waiting line that counts the seconds, so a long wait never looks stuck
             while self.running and self.running[0] == run_id and not self._stopping.is_set():
                 time.sleep(1.0)
-                if self.waiting_for and process.ready():
+                # `ready` would wait on the lock the running check holds while it waits for the judge; the flag it
+                # sets is enough to stop saying "starting TensorFlow"
+                if self.waiting_for and getattr(process, "_ready", False):
                     self.waiting_for = ""
                 self.events.put(Tick(run_id))
 
@@ -318,6 +320,8 @@ class WatchApp:
                 self.view = View.VERDICT
             self._start_run(self.current)
         elif key == "c":
+            if self.view is View.SOLUTION:
+                self.view = View.VERDICT
             self._check_all()
         elif key == "x":
             self.view = View.CONFIRM_RESET
