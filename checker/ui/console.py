@@ -62,6 +62,6 @@ def cut(text: str, width: int) -> str:
         return "…"
     head = text[: width - 1]
     space = head.rfind(" ")
-    if space >= width // 2:
+    if space >= width // 3:
         head = head[:space].rstrip(" ,;:—-")
     return head + "…"

@@ -171,7 +171,7 @@ def plain_exercise_list(catalog: Catalog, progress: Progress, current: str | Non
     rows = [("week", "exercise", "status", "title", "file (in exercises/)")]
     for exercise in catalog.exercises:
         name = exercise.name + (" *" if exercise.name == current else "")
-        rows.append((str(exercise.week), name, status_label(progress.status_of(exercise.name)).plain[2:], exercise.title, exercise.file))
+        rows.append((str(exercise.week), name, status_label(progress.status_of(exercise.name)).plain, exercise.title, exercise.file))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     done = sum(e.name in progress.done for e in catalog.exercises)
