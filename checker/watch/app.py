@@ -82,6 +82,7 @@ class WatchApp:
         self.all_results: list[tuple[Exercise, Verdict]] = []
         self.all_counts = (0, 0, 0)  # done, total, passed of a check-all in flight
         self.sticky: list[str] = []  # notices kept on screen until the learner's next action
+        self.own_write: str | None = None  # the exercise dlx itself just rewrote (a reset): its save is no action
         self.list_selected = 0
         self.list_filter = ""
         self.filtering = False
@@ -188,7 +189,9 @@ class WatchApp:
         for name in ready:
             del self.pending[name]
         self.show_welcome = False  # the learner has found the file
-        self.sticky = []
+        if ready != [self.own_write]:  # the learner saved: a notice kept "until the next action" goes
+            self.sticky = []
+        self.own_write = None
         exercise = self.catalog.get(ready[-1])
         if exercise.name != self.current.name:
             self._set_current(exercise)
@@ -439,6 +442,7 @@ class WatchApp:
             self.redraw()
             return
         name = exercise.name
+        self.own_write = name
         self.verdicts.pop(name, None)
         self._update_progress(lambda p: p.forget(name))
         if backup:
