@@ -274,3 +274,23 @@ def test_verify_counts_as_it_goes(workspace, monkeypatch):
     solve(workspace, "mse")
     result = dlx(workspace, "verify", "mse")
     assert result.exit_code == 0 and seen == ["mse"]
+
+
+def test_history_keeps_every_checked_save_and_restore_brings_one_back(workspace):
+    path = workspace.exercises_dir / CATALOG.get("mse").file
+    dlx(workspace, "run", "mse")  # the stub: save 1
+    solve(workspace, "mse")
+    passing = path.read_text()
+    dlx(workspace, "run", "mse")  # save 2, passes
+    dlx(workspace, "run", "mse")  # the same content again: not kept twice
+    path.write_text(passing.replace("np.mean(", "np.sum("))
+    dlx(workspace, "run", "mse")  # save 3, fails
+    listed = dlx(workspace, "history", "mse")
+    assert listed.exit_code == 0
+    rows = [line.split() for line in listed.output.splitlines() if line.startswith("  ")]
+    assert [(row[0], row[4]) for row in rows] == [("1", "not"), ("2", "passed"), ("3", "failed")]
+    restored = dlx(workspace, "restore", "mse", "2")
+    assert restored.exit_code == 0, restored.output
+    assert path.read_text() == passing
+    assert "your version before it is in" in restored.output
+    assert dlx(workspace, "restore", "mse", "9").exit_code == 1

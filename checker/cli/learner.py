@@ -121,6 +121,11 @@ def run(context: _Context, exercise: str | None) -> None:
         process.kill()
         raise
     progress = course.record([(chosen, result)])
+    try:
+        if result.status not in ("cancelled", "missing"):
+            ws.record_save(course.workspace, chosen, course.path(chosen).read_bytes(), result.status)
+    except OSError:
+        pass
     console.print(verdicts.verdict_panel(chosen, result, show_all=True))
     if not result.passed:
         line = course.todo_line(chosen) or result.line
@@ -244,6 +249,50 @@ def reset(context: _Context, exercise: str | None, reset_all: bool, yes: bool) -
             progress.forget(item.name)
 
     course.update(forget)
+
+
+@cli.command()
+@click.argument("exercise", required=False)
+@pass_ctx
+def history(context: _Context, exercise: str | None) -> None:
+    """Every checked save of an exercise with its verdict (the last 50 are kept, and always the last pass).
+
+    `dlx restore EXERCISE N` brings save N back.
+    """
+    import time
+
+    course = context.course
+    chosen = _exercise_named(course, exercise)
+    saves = ws.history(course.workspace, chosen)
+    if not saves:
+        click.echo(f"No saves of {chosen.name} kept yet: `dlx watch` and `dlx run` keep each one they check.")
+        return
+    click.echo(f"Saves of {chosen.name} ({course.display(chosen)}), oldest first:")
+    for snapshot in saves:
+        try:
+            lines = len(snapshot.path.read_bytes().splitlines())
+        except OSError:
+            lines = 0
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(snapshot.time))
+        mark = "✓" if snapshot.passed else "·" if snapshot.status in ("not_started",) else "✗"
+        click.echo(f"  {snapshot.number:>4}  {when}  {mark} {snapshot.status.replace('_', ' '):<16} {lines:>4} lines")
+    click.echo(f"`dlx restore {chosen.name} N` brings save N back (your current version is backed up first).")
+
+
+@cli.command()
+@click.argument("exercise")
+@click.argument("number", type=int)
+@pass_ctx
+def restore(context: _Context, exercise: str, number: int) -> None:
+    """Bring back save NUMBER of EXERCISE (see `dlx history`); your current version is backed up first."""
+    course = context.course
+    chosen = _exercise_named(course, exercise)
+    try:
+        snapshot, backup = ws.restore(course.workspace, chosen, number)
+    except (ws.WorkspaceError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    where = f"; your version before it is in {backup}" if backup else ""
+    click.echo(f"Restored save {snapshot.number} of {chosen.name} ({snapshot.status.replace('_', ' ')}) to {course.display(chosen)}{where}.")
 
 
 @cli.command()

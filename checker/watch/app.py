@@ -22,6 +22,7 @@ import time
 from checker.course.catalog import Exercise
 from checker.course.course import Course, default_jobs
 from checker.course.progress import Progress
+from checker.course import workspace as ws
 from checker.course.workspace import WorkspaceError
 from checker.engine import supervisor
 from checker.engine.records import Status
@@ -207,6 +208,10 @@ class WatchApp:
         run_id, process = self.run_id, self.spare.take(exercise)
         self.running = (run_id, exercise, process)
         self.run_started = time.monotonic()
+        try:
+            self.run_content = (run_id, self.course.path(exercise).read_bytes())  # what this run checks, for the history
+        except OSError:
+            self.run_content = (run_id, None)
         cold = "tensorflow" in process.preload and not process.ready
         self.waiting_for = "starting TensorFlow, first time only (~15 s)" if cold else ""
         self.log.write("run_start", exercise=exercise.name, run=run_id, pid=process.pid, cold=cold)
@@ -237,6 +242,12 @@ class WatchApp:
             return  # superseded by a newer save
         self.running = None
         self.verdicts[exercise.name] = result
+        content = self.run_content[1] if getattr(self, "run_content", (None,))[0] == run_id else None
+        if content is not None and result.status not in (Status.CANCELLED, Status.MISSING):
+            try:
+                ws.record_save(self.course.workspace, exercise, content, result.status)
+            except OSError:
+                pass  # the history is a convenience: never stop the loop for it
         self._update_progress(lambda p: p.record(exercise.name, result.status))
         self.log.write(
             "verdict",
