@@ -133,3 +133,12 @@ def test_no_mid_word_cuts():
         for line in keys_line(True, width, solution=True).plain.splitlines():
             assert len(line) <= width
             assert line.startswith("[")  # every line starts with a key: no `[c] check` / `all` split
+
+
+def test_breakpoint_and_input_are_explained_in_a_learners_words():
+    from checker.ui.verdicts import debugging_note
+
+    mse = CATALOG.get("mse")
+    assert "breakpoint()" in debugging_note(mse, 'File "x.py", line 9\nBdbQuit:') and "python -i" in debugging_note(mse, "BdbQuit:")
+    assert "input()" in debugging_note(mse, "EOFError: EOF when reading a line")
+    assert debugging_note(mse, "ValueError: shapes (3,2) and (3,) not aligned") == ""

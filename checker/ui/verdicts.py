@@ -36,6 +36,23 @@ def location(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line else path
 
 
+def debugging_note(exercise: Exercise, message: str) -> str:
+    """A learner's-words reason when the error is the checks' missing keyboard (breakpoint(), input())."""
+    where = f"exercises/{exercise.file}"
+    if "BdbQuit" in message:
+        return (
+            "Your code stopped at breakpoint(), but the checks run your code without a keyboard, so the debugger "
+            "quit at once. Take breakpoint() out before you save. To step through your code, run it yourself: "
+            f"`python -i {where}`, then call your function on a small input; pdb and print work there.\n"
+        )
+    if "EOFError" in message and "when reading a line" in message:
+        return (
+            "Your code called input(), but the checks give it no keyboard, so input() met the end of its input at "
+            "once. Take input() out; print() is fine (what it prints is shown below the verdict).\n"
+        )
+    return ""
+
+
 def verdict_panel(exercise: Exercise, result: Verdict, *, show_all: bool = False, width: int | None = None) -> Panel:
     """The verdict of one run: what failed and why (`where_line` says where to look)."""
     mark, style, words = STATUS_STYLE.get(result.status, ("?", "red", result.status))
@@ -53,6 +70,9 @@ def verdict_panel(exercise: Exercise, result: Verdict, *, show_all: bool = False
         if failure is not None:
             body.append("First failing check: ", style="bold")
             body.append(sanitize(failure.title) + "\n", style="bold red")
+            note = debugging_note(exercise, failure.message)
+            if note:
+                body.append(note, style="yellow")
             body.append(sanitize(failure.message))
     else:
         body.append(sanitize(result.message))
