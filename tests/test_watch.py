@@ -405,3 +405,19 @@ def test_an_untouched_stub_is_reset_without_a_backup(workspace, watch):
     assert "nothing to back up" in session.screen
     assert not (workspace.state_dir / "backups").exists()
     assert session.quit() == 0
+
+
+def test_edit_cmd_opens_the_next_exercise_at_its_first_todo(workspace, watch):
+    shutil.copy(SOLUTIONS / MSE.file, workspace.exercises_dir / MSE.file)
+    opened = workspace.root / "opened.txt"
+    record = f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])"
+    session = watch("--edit-cmd", f"{sys.executable} -c \"{record}\" {{file}}:{{line}}")
+    session.wait_verdict("passed")
+    following = CATALOG.exercises[1]
+    session.key("n")
+    deadline = time.time() + 20
+    while not opened.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    path, line = opened.read_text().rsplit(":", 1)
+    assert path == str(workspace.exercises_dir / following.file) and int(line) > 1
+    assert session.quit() == 0

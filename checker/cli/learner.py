@@ -73,8 +73,16 @@ def _selection(course, selection: str) -> list[Exercise]:
 @cli.command()
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file-system events (network drives, containers).")
 @click.option("--take-over", is_flag=True, help="Stop another `dlx watch` running on this workspace and take its place.")
+@click.option(
+    "--edit-cmd",
+    envvar="DLX_EDIT_CMD",
+    metavar="COMMAND",
+    help="Open the exercise you move to with COMMAND, at its first TODO: {file} and {line} are filled in "
+    "(`code -g {file}:{line}`, `subl {file}:{line}`). For an editor with its own window: a terminal editor "
+    "would share watch's terminal.",
+)
 @pass_ctx
-def watch(context: _Context, poll: bool, take_over: bool) -> None:
+def watch(context: _Context, poll: bool, take_over: bool, edit_cmd: str | None) -> None:
     """Watch your exercises: every save runs that exercise's checks.
 
     Keys (no Enter needed): n next (once the exercise passes), h hint,
@@ -96,7 +104,7 @@ def watch(context: _Context, poll: bool, take_over: bool) -> None:
     try:
         from checker.watch.app import WatchApp
 
-        WatchApp(course, force_poll=poll).run()
+        WatchApp(course, force_poll=poll, edit_cmd=edit_cmd).run()
     finally:
         lock.release()
 

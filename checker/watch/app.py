@@ -62,8 +62,9 @@ def _restore_handlers(previous: dict) -> None:
 
 
 class WatchApp:
-    def __init__(self, course: Course, force_poll: bool = False, console=None):
+    def __init__(self, course: Course, force_poll: bool = False, console=None, edit_cmd: str | None = None):
         self.course = course
+        self.edit_cmd = edit_cmd
         self.catalog = course.catalog
         self.force_poll = force_poll
         self.console = console or ui_console.make_console()
@@ -395,6 +396,7 @@ class WatchApp:
                 self.view = View.VERDICT
                 if chosen.name != self.current.name:
                     self._set_current(chosen)
+                    self._open_in_editor(chosen)
                     self._start_run(chosen)
                     return
         elif key == "r":
@@ -434,6 +436,7 @@ class WatchApp:
         if not immediate or immediate[0].name != following.name:
             self.sticky.append(f"Moved to {following.name} ({self.course.display(following)}): the first exercise not done yet.")
         self._set_current(following)
+        self._open_in_editor(following)
         self.view = View.VERDICT
         self._start_run(following)
 
@@ -441,6 +444,24 @@ class WatchApp:
         self.current = exercise
         self._update_progress(lambda p: setattr(p, "current", exercise.name))
         self.spare.warm(exercise)  # the next exercise may need other modules (TensorFlow, or not)
+
+    def _open_in_editor(self, exercise: Exercise) -> None:
+        """Run `--edit-cmd` on the exercise the learner moved to, at its first TODO ({file}, {line})."""
+        if not self.edit_cmd:
+            return
+        import shlex
+        import subprocess
+
+        path, line = str(self.course.path(exercise)), self.course.todo_line(exercise) or 1
+        words = [w.replace("{file}", path).replace("{line}", str(line)) for w in shlex.split(self.edit_cmd)]
+        if not any("{file}" in w for w in shlex.split(self.edit_cmd)):
+            words.append(path)
+        try:
+            subprocess.Popen(words, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+            self.log.write("edit", exercise=exercise.name, command=words)
+        except OSError as exc:
+            self.notices.append(f"--edit-cmd could not start ({exc.strerror or exc}).")
 
     def _reset_current(self) -> None:
         self._reset(self.current)
