@@ -142,3 +142,21 @@ def test_breakpoint_and_input_are_explained_in_a_learners_words():
     assert "breakpoint()" in debugging_note(mse, 'File "x.py", line 9\nBdbQuit:') and "python -i" in debugging_note(mse, "BdbQuit:")
     assert "input()" in debugging_note(mse, "EOFError: EOF when reading a line")
     assert debugging_note(mse, "ValueError: shapes (3,2) and (3,) not aligned") == ""
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 200])
+def test_the_check_all_summary_fits_the_screen(width):
+    from rich.console import Console
+
+    from checker.engine.records import Status
+    from checker.engine.verdict import Verdict
+    from checker.ui import tables
+
+    statuses = [Status.PASSED, Status.NOT_STARTED, Status.FAILED]
+    rows = [(e, Verdict(e.name, statuses[i % 3], message="x is not right: " + "expected 2, got 6 " * 5))
+            for i, e in enumerate(CATALOG.exercises)]
+    console = Console(width=width, record=True, no_color=True)
+    console.print(tables.results_fit(rows, 12, width))
+    lines = console.export_text().splitlines()
+    assert len(lines) <= 12 and max(len(line) for line in lines) <= width
+    assert lines[0].startswith(f"All exercises: {len(CATALOG.exercises[::3])}/{len(rows)} pass")

@@ -150,7 +150,8 @@ def results_fit(rows: list[tuple[Exercise, Verdict]], height: int, width: int, t
     room = max(1, height - 1)
     for count, (exercise, result) in enumerate(others):
         if count == room - 1 and len(others) > room:
-            text.append(f"\n  … and {len(others) - count} more that do not pass (`dlx verify` lists them all)", style="dim")
+            more = f"… and {len(others) - count} more that do not pass (`dlx verify all` lists them all)"
+            text.append("\n  " + _cut(more, width - 2), style="dim")
             break
         label = status_label(result.status)
         first = "" if result.status == Status.NOT_STARTED else sanitize(result.summary()).replace("\n", " ")
