@@ -33,15 +33,44 @@ def progress_block(catalog: Catalog, progress: Progress, current_week: int | Non
     return table
 
 
+_SHORT_STATUS = {
+    "not checked yet": "unchecked",
+    "error on import": "import error",
+    "used too much memory": "memory",
+    "changed the checker's tools": "tampered",
+    "file missing": "missing",
+}
+
+
+def _status_cell(status: Status, short: bool) -> Text:
+    label = status_label(status)
+    if short:
+        mark, _, words = label.plain.partition(" ")
+        label = Text(f"{mark} {_SHORT_STATUS.get(words, words)}", style=label.style)
+    return label
+
+
 def exercise_table(catalog: Catalog, progress: Progress, current: str | None, width: int = 100) -> Table:
     """Every exercise by week with its status (and its file, when there is room)."""
-    show_files = width >= 60  # the file is what a learner opens: it goes last, the title gives way first
+    names = max(len(e.name) for e in catalog.exercises) + 2  # the name and the current one's ◀
+    files = max(len(e.file) for e in catalog.exercises)
+    borders = 3 * 4 + 1  # four columns: "│ " + " " each, and the last "│"
+    short = False
+    for short in (False, True):  # short status words when the long ones leave the title too little room
+        labels = {e.name: _status_cell(progress.status_of(e.name), short) for e in catalog.exercises}
+        statuses = max(max(len(label.plain) for label in labels.values()), len("status"))
+        title_width = width - (names + statuses + files + borders)
+        if title_width >= 24:
+            break
+    show_files = title_width >= 12  # the file is what a learner opens: the title gives way first
+    if not show_files:
+        title_width = width - (names + statuses + borders - 3)
     table = Table(title="Exercises", title_justify="left", expand=False)
-    table.add_column("exercise", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("title", min_width=8, ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("exercise", no_wrap=True, min_width=names)
+    table.add_column("status", no_wrap=True, min_width=statuses)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=max(8, title_width))
     if show_files:
-        table.add_column("file (in exercises/)", style="dim", no_wrap=True)
+        table.add_column("file (in exercises/)", style="dim", no_wrap=True, min_width=files)
     last_week = None
     for exercise in catalog.exercises:
         if exercise.week != last_week:
@@ -53,7 +82,7 @@ def exercise_table(catalog: Catalog, progress: Progress, current: str | None, wi
         name = Text(exercise.name, style="bold" if exercise.name == current else "")
         if exercise.name == current:
             name.append(" ◀", style="cyan")
-        cells = [name, status_label(progress.status_of(exercise.name)), Text(exercise.title)]
+        cells = [name, labels[exercise.name], Text(exercise.title)]
         table.add_row(*cells, *([Text(exercise.file)] if show_files else []))
     return table
 
