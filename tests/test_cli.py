@@ -294,3 +294,15 @@ def test_history_keeps_every_checked_save_and_restore_brings_one_back(workspace)
     assert path.read_text() == passing
     assert "your version before it is in" in restored.output
     assert dlx(workspace, "restore", "mse", "9").exit_code == 1
+
+
+def test_debug_loads_the_learners_file_in_python_and_records_nothing(workspace):
+    solve(workspace, "mse")
+    call = "print('loss', mse_loss(np.array([[1., 2.], [0., 1.], [2., 0.]]), np.array([1., 2., 3.]), np.array([1., 1.])))\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "checker", "-C", str(workspace.root), "debug", "mse"],
+        input=call, capture_output=True, text=True, timeout=120,
+    )
+    assert "passes every check" in result.stdout
+    assert "loss 2.0" in result.stdout
+    assert "mse" not in state.load(workspace.state_dir).done  # a debugging session is no verdict

@@ -139,7 +139,7 @@ def test_breakpoint_and_input_are_explained_in_a_learners_words():
     from checker.ui.verdicts import debugging_note
 
     mse = CATALOG.get("mse")
-    assert "breakpoint()" in debugging_note(mse, 'File "x.py", line 9\nBdbQuit:') and "python -i" in debugging_note(mse, "BdbQuit:")
+    assert "breakpoint()" in debugging_note(mse, 'File "x.py", line 9\nBdbQuit:') and "dlx debug mse" in debugging_note(mse, "BdbQuit:")
     assert "input()" in debugging_note(mse, "EOFError: EOF when reading a line")
     assert debugging_note(mse, "ValueError: shapes (3,2) and (3,) not aligned") == ""
 

@@ -261,6 +261,46 @@ def reset(context: _Context, exercise: str | None, reset_all: bool, yes: bool) -
 
 @cli.command()
 @click.argument("exercise", required=False)
+@click.option("--no-check", is_flag=True, help="Skip running the checks first; just start Python with your file loaded.")
+@pass_ctx
+def debug(context: _Context, exercise: str | None, no_check: bool) -> None:
+    """Debug an exercise yourself: show its first failing check, then start Python with your file loaded.
+
+    There, call your function on that check's input: breakpoint(), pdb and print() work (this is your own
+    code on your own machine, outside the checks). Nothing you do here counts as a verdict.
+    """
+    import subprocess
+
+    from checker.ui import console as ui_console, verdicts
+
+    course = context.course
+    chosen = _exercise_named(course, exercise)
+    console = ui_console.make_console()
+    path = course.path(chosen)
+    if not no_check:
+        result = course.check(chosen)  # not recorded: a debugging session is no verdict
+        failure = result.first_failure
+        if result.passed:
+            console.print(ui_console.message(f"{chosen.name} passes every check; Python starts with it loaded anyway.", "green"))
+        elif failure is not None:
+            console.print(ui_console.message(f"First failing check: {failure.title}", "bold red"))
+            console.print(ui_console.learner_text(failure.message))
+        else:
+            console.print(verdicts.verdict_panel(chosen, result))
+    console.print(
+        ui_console.message(
+            f"\nPython with {course.display(chosen)} loaded (and numpy as np): call your function on the input "
+            "above, e.g. with np.array([...]); breakpoint() and print() work. Ctrl-D leaves.",
+            "cyan",
+        ),
+        soft_wrap=True,
+    )
+    loader = f"import numpy as np, runpy; globals().update(runpy.run_path({str(path)!r}, run_name='__dlx_debug__'))"
+    sys.exit(subprocess.run([sys.executable, "-i", "-c", loader], cwd=course.workspace.root).returncode)
+
+
+@cli.command()
+@click.argument("exercise", required=False)
 @pass_ctx
 def history(context: _Context, exercise: str | None) -> None:
     """Every checked save of an exercise with its verdict (the last 50 are kept, and always the last pass).

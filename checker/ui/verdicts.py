@@ -43,7 +43,8 @@ def debugging_note(exercise: Exercise, message: str) -> str:
         return (
             "Your code stopped at breakpoint(), but the checks run your code without a keyboard, so the debugger "
             "quit at once. Take breakpoint() out before you save. To step through your code, run it yourself: "
-            f"`python -i {where}`, then call your function on a small input; pdb and print work there.\n"
+            f"`dlx debug {exercise.name}` starts Python with {where} loaded; call your function there and pdb "
+            "and print work.\n"
         )
     if "EOFError" in message and "when reading a line" in message:
         return (
