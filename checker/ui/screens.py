@@ -15,7 +15,7 @@ KEY_HELP = [
     ("h", "show one more hint for this exercise"),
     ("l", "the list of exercises: move with ↑↓ or j/k, Enter makes one current, r resets it, / filters, c checks all from there"),
     ("r", "run this exercise's checks again"),
-    ("c", "check every exercise (the list counts as they finish)"),
+    ("c", "check every exercise, counting as they finish"),
     ("x", "reset this exercise to its original stub (asks first; your version is backed up)"),
     ("s", "show the reference solution beside yours (once it passes)"),
     ("?", "this help"),
