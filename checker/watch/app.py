@@ -214,7 +214,7 @@ class WatchApp:
         except OSError:
             self.run_content = (run_id, None)
         cold = "tensorflow" in process.preload and not process.ready
-        self.waiting_for = "starting TensorFlow, first time only (~15 s)" if cold else ""
+        self.waiting_for = "starting TensorFlow, first time only" if cold else ""
         self.log.write("run_start", exercise=exercise.name, run=run_id, pid=process.pid, cold=cold)
 
         def tick() -> None:  # a waiting line that counts the seconds, so a long wait never looks stuck
