@@ -113,12 +113,14 @@ class Course:
         jobs: int,
         target_for: Callable[[Exercise], Path] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        on_done: Callable[[Exercise, Verdict], None] | None = None,
     ) -> list[tuple[Exercise, Verdict]]:
         """Run several exercises' checks, `jobs` processes at a time, in catalog order.
 
         Each process gets its share of the cores for its maths libraries, so that
         parallel runs do not fight over them (two 2-thread BLAS runs on two cores
         are several times slower than two 1-thread runs).
+        `on_done(exercise, verdict)` is called (from a worker thread) as each one finishes.
         """
         threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
 
@@ -126,6 +128,8 @@ class Course:
             if should_stop and should_stop():
                 return exercise, Verdict(exercise.name, Status.CANCELLED, message="Stopped before it ran.")
             result = self.check(exercise, target_for(exercise) if target_for else None, threads=threads)
+            if on_done is not None:
+                on_done(exercise, result)
             return exercise, result
 
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))

@@ -51,3 +51,18 @@ def message(text: str, style: str = "") -> Text:
 
 def group(*items: RenderableType | None) -> Group:
     return Group(*(i for i in items if i is not None))
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` columns: cut at a word boundary where one is near, with an ellipsis."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    if width == 1:
+        return "…"
+    head = text[: width - 1]
+    space = head.rfind(" ")
+    if space >= width // 3:
+        head = head[:space].rstrip(" ,;:—-")
+    return head + "…"
