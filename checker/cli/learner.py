@@ -120,7 +120,7 @@ def run(context: _Context, exercise: str | None) -> None:
     course = context.course
     chosen = _exercise_named(course, exercise)
     process = course.start_process(chosen)  # warms up while rich is imported
-    from checker.ui import console as ui_console, screens, tables, verdicts
+    from checker.ui import console as ui_console, verdicts
 
     console = ui_console.make_console()
     try:
@@ -154,7 +154,7 @@ def verify(context: _Context, selection: str, jobs: int | None) -> None:
     SELECTION is an exercise name (mse, adam, …), a week (week1) or `all`.
     Exit code 0 only if every selected exercise passes.
     """
-    from checker.ui import console as ui_console, screens, tables, verdicts
+    from checker.ui import console as ui_console, tables
     from checker.course import default_jobs
 
     course = context.course
@@ -177,7 +177,7 @@ def verify(context: _Context, selection: str, jobs: int | None) -> None:
 @pass_ctx
 def list_(context: _Context) -> None:
     """Every exercise by week, with its status and file."""
-    from checker.ui import console as ui_console, screens, tables, verdicts
+    from checker.ui import console as ui_console, tables
 
     course = context.course
     progress = course.progress()
@@ -199,7 +199,7 @@ def hint(context: _Context, exercise: str | None, show_all: bool) -> None:
 
     Each call shows one more hint; dlx remembers how far you have looked.
     """
-    from checker.ui import console as ui_console, screens, tables, verdicts
+    from checker.ui import console as ui_console, screens
 
     course = context.course
     chosen = _exercise_named(course, exercise)
@@ -221,7 +221,7 @@ def hint(context: _Context, exercise: str | None, show_all: bool) -> None:
 @pass_ctx
 def reset(context: _Context, exercise: str | None, reset_all: bool, yes: bool) -> None:
     """Restore an exercise's original stub; your version is backed up first."""
-    from checker.ui import console as ui_console, screens, tables, verdicts
+    from checker.ui import console as ui_console
 
     course = context.course
     if reset_all == bool(exercise):
