@@ -33,7 +33,7 @@ ROWS = {  # what each exercise draws, row by row, top to bottom
 CAPTIONS = {
     "autoencoder": "top: one test image of each of the 10 classes; below: decoder(encoder(image)), code size 8, after 3 epochs on 3 000 images",
     "denoising": "top: noisy (sigma 0.4); middle: denoised by your autoencoder; bottom: the clean images",
-    "gan_train": "the ring of 8 Gaussians (grey) and 1 000 samples of your generator (red), after 0 and 150 steps (top), 300 and 600 steps (bottom)",
+    "gan_train": "the ring of 8 Gaussians (grey) and 1 000 samples of your generator (red), after 0 and 250 steps (top), 500 and 1000 steps (bottom)",
 }
 
 
@@ -152,12 +152,12 @@ def _gan_snapshots(step_fn):
     shown = (centres[g.integers(0, 8, 1000)] + 0.05 * g.standard_normal((1000, 2)))
     noise = g.standard_normal((1000, noise_dim)).astype(np.float32)
     snapshots = []
-    for k in range(601):
-        if k in (0, 150, 300, 600):
+    for k in range(1001):
+        if k in (0, 250, 500, 1000):
             samples = np.asarray(generator(noise, training=False))
             snapshots.append(scatter([(shown, (150, 150, 150)), (samples, (230, 60, 60))], size=40))
             print(f"step {k}", file=sys.stderr)
-        if k < 600:
+        if k < 1000:
             real = (centres[g.integers(0, 8, 128)] + 0.05 * g.standard_normal((128, 2))).astype(np.float32)
             step(generator, discriminator, g_opt, d_opt, real, noise_dim)
     return np.stack(snapshots)

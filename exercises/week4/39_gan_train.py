@@ -40,7 +40,7 @@ mean log(1 − σ(D(G(z)))) either: it is flat exactly where D wins, early on.
 Call the networks with training=True inside the tapes.  Use TensorFlow
 operations only (no .numpy(), no float(...)) inside the step: the training check
 compiles it with tf.function, as you would for speed, and trains a small GAN on
-a ring of 8 Gaussians for 600 steps (a few seconds).  It must then put at least
+a ring of 8 Gaussians for 1000 steps (a few seconds).  It must then put at least
 2 % of its samples near each of at least 6 of the 8 modes.
 """
 
@@ -76,7 +76,7 @@ if __name__ == "__main__":
     angles = np.arange(8) * 2 * np.pi / 8
     centres = 2 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     g = np.random.default_rng(0)
-    for i in range(600):
+    for i in range(1000):
         real = (centres[g.integers(0, 8, 128)] + 0.05 * g.standard_normal((128, 2))).astype(np.float32)
         d_loss, g_loss = step(generator, discriminator, g_opt, d_opt, real, noise_dim)
         if i % 100 == 99:

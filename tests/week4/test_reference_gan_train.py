@@ -35,7 +35,7 @@ def test_the_reference_step_equals_an_independent_one():
     real, _ = checks.ring(np.random.default_rng(0), 64)
     results = []
     for step in (sol.gan_train_step, independent_step):
-        gan = checks.make_gan(3)
+        gan = checks.make_gan(3)  # optimizers built on their first apply
         tf.random.set_seed(7)  # the same noise for both
         losses = step(*gan, real, checks.NOISE_DIM)
         results.append(([float(v) for v in losses], [w for m in gan[:2] for w in m.get_weights()]))
