@@ -23,6 +23,11 @@ _WHERE = {
         "ENCODER_FILE", "FEATURE_DIM", "NEW_CLASSES", "NEW_CLASS_NAMES", "PRETRAINED_CLASSES",
         "PRETRAINED_CLASS_NAMES", "encoder_path", "load_encoder",
     ),
+    "checker.datasets.captions": (
+        "CAPTION_SCENES_FILE", "CAPTION_SCENE_POSITIONS", "CAPTION_SCENE_SIZE", "CAPTION_SCENE_SPLITS",
+        "SCENE_ENCODER_FILE", "SCENE_FEATURE_DIM", "SCENE_MAP_LAYER", "SCENE_MAP_SHAPE",
+        "load_caption_scenes", "load_coco_captions", "load_scene_encoder", "scene_encoder_path",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE_OF)
