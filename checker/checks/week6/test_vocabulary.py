@@ -73,6 +73,30 @@ def _encode(caption, vocab, *, ends=True, drop_unknown=False, **tok):
     return [vocab["<start>"]] + ids + [vocab["<end>"]] if ends else ids
 
 
+def _vocab_mistakes(captions, min_count):
+    return {
+        PAD_NOT_ZERO: _vocab(captions, min_count, start=1),
+        SPECIALS_LAST: _vocab(captions, min_count, specials="last"),
+        OFF_BY_ONE: _vocab(captions, min_count, strict=True),
+        NOT_LOWER: _vocab(captions, min_count, lower=False),
+        KEPT_PUNCT: _vocab(captions, min_count, punct="keep"),
+        SPACE_PUNCT: _vocab(captions, min_count, punct="space"),
+        ASCENDING: _vocab(captions, min_count, order="ascending"),
+        FIRST_SEEN: _vocab(captions, min_count, order="first_seen"),
+        ALPHABETICAL: _vocab(captions, min_count, order="alphabetical"),
+    }
+
+
+def _encode_mistakes(caption, vocab):
+    return {
+        NO_START_END: _encode(caption, vocab, ends=False),
+        UNK_DROPPED: _encode(caption, vocab, drop_unknown=True),
+        NOT_LOWER: _encode(caption, vocab, lower=False),
+        KEPT_PUNCT: _encode(caption, vocab, punct="keep"),
+        SPACE_PUNCT: _encode(caption, vocab, punct="space"),
+    }
+
+
 # --------------------------------------------------------------------------- comparing
 
 
@@ -196,10 +220,7 @@ def test_special_tokens_take_ids_0_to_3(ex):
         expected,
         what="build_vocabulary(captions, min_count=1)",
         shown={"captions": captions},
-        mistakes={
-            PAD_NOT_ZERO: _vocab(captions, 1, start=1),
-            SPECIALS_LAST: _vocab(captions, 1, specials="last"),
-        },
+        mistakes=_vocab_mistakes(captions, 1),
     )
 
 
@@ -212,7 +233,7 @@ def test_min_count_keeps_words_seen_exactly_min_count_times(ex):
         expected,
         what="build_vocabulary(captions, min_count=2)",
         shown={"captions": captions},
-        mistakes={OFF_BY_ONE: _vocab(captions, 2, strict=True)},
+        mistakes=_vocab_mistakes(captions, 2),
     )
 
 
@@ -225,11 +246,7 @@ def test_words_ordered_by_count_then_alphabetically(ex):
         expected,
         what="build_vocabulary(captions, min_count=1)",
         shown={"captions": captions},
-        mistakes={
-            ASCENDING: _vocab(captions, 1, order="ascending"),
-            FIRST_SEEN: _vocab(captions, 1, order="first_seen"),
-            ALPHABETICAL: _vocab(captions, 1, order="alphabetical"),
-        },
+        mistakes=_vocab_mistakes(captions, 1),
     )
 
 
@@ -242,10 +259,7 @@ def test_tokenization_inside_build_vocabulary(ex):
         expected,
         what="build_vocabulary(captions, min_count=2)",
         shown={"captions": captions},
-        mistakes={
-            NOT_LOWER: _vocab(captions, 2, lower=False),
-            KEPT_PUNCT: _vocab(captions, 2, punct="keep"),
-        },
+        mistakes=_vocab_mistakes(captions, 2),
     )
 
 
@@ -262,15 +276,7 @@ def test_random_corpora(ex, seed, n, n_words, min_count):
         _vocab(captions, min_count),
         what=f"build_vocabulary on {n} captions, min_count={min_count}",
         shown=shown,
-        mistakes={
-            OFF_BY_ONE: _vocab(captions, min_count, strict=True),
-            NOT_LOWER: _vocab(captions, min_count, lower=False),
-            KEPT_PUNCT: _vocab(captions, min_count, punct="keep"),
-            SPACE_PUNCT: _vocab(captions, min_count, punct="space"),
-            PAD_NOT_ZERO: _vocab(captions, min_count, start=1),
-            FIRST_SEEN: _vocab(captions, min_count, order="first_seen"),
-            ALPHABETICAL: _vocab(captions, min_count, order="alphabetical"),
-        },
+        mistakes=_vocab_mistakes(captions, min_count),
     )
 
 
@@ -286,7 +292,7 @@ def test_same_captions_in_another_order_give_the_same_vocabulary(ex):
         dict(first),
         what="build_vocabulary(shuffled captions, 2)",
         shown={"captions": shuffled[:3] + ["..."]},
-        mistakes={FIRST_SEEN: _vocab(shuffled, 2, order="first_seen")},
+        mistakes=_vocab_mistakes(shuffled, 2),
     )
 
 
@@ -306,12 +312,7 @@ def test_encode_caption_tiny_example(ex):
         expected,
         what="encode_caption(caption, vocab)",
         shown={"caption": caption, "vocab": vocab},
-        mistakes={
-            NO_START_END: _encode(caption, vocab, ends=False),
-            UNK_DROPPED: _encode(caption, vocab, drop_unknown=True),
-            NOT_LOWER: _encode(caption, vocab, lower=False),
-            KEPT_PUNCT: _encode(caption, vocab, punct="keep"),
-        },
+        mistakes=_encode_mistakes(caption, vocab),
     )
     if not all(isinstance(i, int) for i in got):
         fail(f"encode_caption returned {fmt(got)}: every id must be a Python int (int(...)), not {type_name(got[0])}.")
@@ -328,11 +329,5 @@ def test_encode_caption_with_a_learned_vocabulary(ex, seed):
             _encode(caption, vocab),
             what="encode_caption(caption, vocab)",
             shown={"caption": caption, "vocab": vocab},
-            mistakes={
-                NO_START_END: _encode(caption, vocab, ends=False),
-                UNK_DROPPED: _encode(caption, vocab, drop_unknown=True),
-                NOT_LOWER: _encode(caption, vocab, lower=False),
-                KEPT_PUNCT: _encode(caption, vocab, punct="keep"),
-                SPACE_PUNCT: _encode(caption, vocab, punct="space"),
-            },
+            mistakes=_encode_mistakes(caption, vocab),
         )
