@@ -27,6 +27,7 @@ _WHERE = {
     "checker.datasets.text": (
         "CORPUS_FILE", "EMBEDDINGS_FILE", "POS_CLASSES", "POS_TAGS", "POS_WORDS_FILE", "TAGGED_FILE", "UNTAGGED",
         "load_corpus", "load_embeddings", "load_pos_words", "load_tagged_sentences",
+    ),
     "checker.datasets.captions": (
         "CAPTION_SCENES_FILE", "CAPTION_SCENE_POSITIONS", "CAPTION_SCENE_SIZE", "CAPTION_SCENE_SPLITS",
         "SCENE_ENCODER_FILE", "SCENE_FEATURE_DIM", "SCENE_MAP_LAYER", "SCENE_MAP_SHAPE",
