@@ -36,3 +36,18 @@ def limit_memory(memory_mb: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):
         pass
+
+
+def limit_file_size(memory_mb: int | None) -> None:
+    """No file written larger than the memory limit: a memfd or a /dev/shm file holds memory outside RLIMIT_AS."""
+    if not memory_mb:
+        return
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: no rlimits
+        return
+    limit = int(memory_mb) * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    except (ValueError, OSError):
+        pass

@@ -36,7 +36,8 @@ def make_console() -> Console:
 
 def sanitize(text: str) -> str:
     """`text` without terminal escape sequences and control characters (line ends kept as "\\n")."""
-    return _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    text = str(text).encode("utf-8", "replace").decode("utf-8")  # no lone surrogate reaches the terminal
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def learner_text(text: str, style: str = "") -> Text:
