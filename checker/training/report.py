@@ -30,9 +30,9 @@ class Report:
     def scene_panels(self) -> list:
         """One panel per shown scene: the picture in half blocks, the generated and the reference captions."""
         from checker.ui import training as ui
-        from checker.ui.images import picture
+        from checker.ui.images import Picture, canvas
 
-        return [ui.captioned_scene(picture(image), shown["generated"], shown["references"])
+        return [ui.captioned_scene(Picture(canvas([[image]])), shown["generated"], shown["references"])
                 for image, shown in zip(self.images, self.data["shown"])]
 
 
