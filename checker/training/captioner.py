@@ -1,0 +1,339 @@
+"""The captioner recipe: the learner's week-6 functions put together into a model that describes pictures.
+
+    vocabulary (49) -> caption matrix (50) -> image features (51) with the shipped
+    encoder -> decoder (52) -> masked loss (53) -> training loop (57)
+    -> greedy decoding (54) / beam search (55) -> BLEU (56)
+
+`train()` runs it on the shipped caption scenes (or on COCO-format data by
+path), under a `tf.distribute` strategy, reporting progress through `emit`
+(dicts the parent renders), saving a checkpoint when stopped and the finished
+model where `dlx caption` finds it.  It runs in a child process of dlx (see
+`checker.training.__main__`): the learner's code, on their machine; what it
+reports is never a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from checker.training.learner_code import NotReady, Week6
+
+MODEL_FILE = "decoder.keras"
+VOCAB_FILE = "vocabulary.json"
+CONFIG_FILE = "config.json"
+REPORT_FILE = "report.json"
+GALLERY_FILE = "gallery.png"
+CHECKPOINTS = "checkpoints"
+SHOWN = 6  # test scenes drawn in the terminal and the gallery
+
+
+class Stop(Exception):
+    """Raised from the progress callback when the parent asked to stop (Ctrl-C): the run saves a checkpoint."""
+
+
+@dataclass
+class Config:
+    """One training run.  The defaults train on the shipped scenes in about two minutes on a 2-core CPU."""
+
+    epochs: int = 8
+    batch_size: int = 64
+    embed_dim: int = 64
+    hidden_dim: int = 256
+    learning_rate: float = 3e-3
+    min_count: int = 2
+    max_len: int = 16  # tokens of a caption matrix row, START and END included
+    seed: int = 0
+    strategy: str = "default"
+    blind: bool = False  # zero the image features: the control that shows the model looks at the images
+    coco_json: str | None = None
+    coco_images: str | None = None
+    coco_limit: int | None = None
+    image_size: int = 64
+    scenes: int | None = None  # train on the first `scenes` training scenes only (a quick try of the pipeline)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Data:
+    train_images: np.ndarray
+    train_captions: list
+    test_images: np.ndarray
+    test_captions: list
+
+
+def load_data(config: Config) -> Data:
+    """The shipped scenes (train and test splits), or COCO-format data split 90/10 in file order."""
+    from checker.datasets import load_caption_scenes, load_coco_captions
+
+    if config.coco_json:
+        images, captions = load_coco_captions(config.coco_json, config.coco_images, config.image_size,
+                                              grayscale=True, limit=config.coco_limit)
+        cut = max(1, int(len(images) * 0.9))
+        return Data(images[:cut], captions[:cut], images[cut:], captions[cut:])
+    train_images, train_captions = load_caption_scenes(split="train")
+    test_images, test_captions = load_caption_scenes(split="test")
+    if config.scenes:
+        train_images, train_captions = train_images[:config.scenes], train_captions[:config.scenes]
+    return Data(train_images, train_captions, test_images, test_captions)
+
+
+def resize_for_encoder(images: np.ndarray, size: int) -> np.ndarray:
+    """Images (N, H, W, C) as the encoder wants them: grey (N, size, size, 1), float32 in [0, 1]."""
+    import tensorflow as tf
+
+    images = np.asarray(images, np.float32)
+    if images.shape[-1] == 3:
+        images = images @ np.array([0.299, 0.587, 0.114], np.float32)[:, None]
+    if images.shape[1:3] != (size, size):
+        images = tf.image.resize(images, (size, size), antialias=True).numpy()
+    return np.clip(images, 0.0, 1.0).astype(np.float32)
+
+
+def make_strategy(name: str):
+    """The tf.distribute strategy of `--strategy`: one device, every local device, or every worker of TF_CONFIG.
+
+    Made before any other TensorFlow work (collective ops are set up at start-up).
+    With DLX_LOGICAL_CPUS=N and no GPU, the CPU is split into N logical devices,
+    so that the mirrored path runs with several replicas on any machine (tests).
+    """
+    import os
+
+    import tensorflow as tf
+
+    logical = int(os.environ.get("DLX_LOGICAL_CPUS", "0") or 0)
+    if logical > 1 and not tf.config.list_physical_devices("GPU"):
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * logical)
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r}: default, mirrored or multiworker")
+
+
+def worker_place() -> tuple[int, int]:
+    """(this worker's index, the number of workers) in TF_CONFIG; (0, 1) without one."""
+    import os
+
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG", "") or "{}")
+        cluster, task = config.get("cluster", {}), config.get("task", {})
+        workers = len(cluster.get("worker", [])) + len(cluster.get("chief", []))
+        index = int(task.get("index", 0)) + (len(cluster.get("chief", [])) if task.get("type") == "worker" else 0)
+        return index, max(1, workers)
+    except (ValueError, TypeError, AttributeError):
+        return 0, 1
+
+
+def is_chief() -> bool:
+    """Whether this process saves and evaluates: the chief, or worker 0 when the cluster has no chief."""
+    return worker_place()[0] == 0
+
+
+# --------------------------------------------------------------------------- training
+
+
+class Trainer:
+    """Everything one run holds: the learner's code, the data, the vocabulary, the model, the optimizer."""
+
+    def __init__(self, code: Week6, config: Config, folder: Path, emit: Callable[[dict], None]):
+        self.code, self.config, self.folder, self.emit = code, config, Path(folder), emit
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------ preparing
+    def prepare(self) -> None:
+        import keras
+
+        from checker.datasets import SCENE_FEATURE_DIM, load_scene_encoder
+
+        config, code = self.config, self.code
+        self.strategy = make_strategy(config.strategy)
+        self.emit({"event": "strategy", "name": config.strategy, "replicas": self.strategy.num_replicas_in_sync,
+                   "chief": is_chief(), "worker": worker_place()})
+        keras.utils.set_random_seed(config.seed)
+        self.emit({"event": "stage", "what": "loading the data"})
+        self.data = load_data(config)
+        flat = [caption for captions in self.data.train_captions for caption in captions]
+        self.vocab = code.call("vocabulary", "build_vocabulary", flat, config.min_count)
+        _check_vocabulary(self.vocab)
+        self.words = {i: w for w, i in self.vocab.items()}
+        self.emit({"event": "stage", "what": "extracting image features with the shipped encoder"})
+        encoder = load_scene_encoder()
+        size = int(encoder.input_shape[1])
+        train_features = code.call("image_features", "extract_features", encoder,
+                                   resize_for_encoder(self.data.train_images, size), 128)
+        self.test_features = code.call("image_features", "extract_features", encoder,
+                                       resize_for_encoder(self.data.test_images, size), 128)
+        train_features = np.asarray(train_features, np.float32)
+        if train_features.shape != (len(self.data.train_images), SCENE_FEATURE_DIM):
+            raise NotReady(f"extract_features returned shape {train_features.shape}, expected "
+                           f"({len(self.data.train_images)}, {SCENE_FEATURE_DIM}) (exercise image_features).")
+        if config.blind:
+            train_features = np.zeros_like(train_features)
+            self.test_features = np.zeros_like(np.asarray(self.test_features, np.float32))
+        rows, features = [], []
+        for index, captions in enumerate(self.data.train_captions):
+            for caption in captions:
+                rows.append(code.call("vocabulary", "encode_caption", caption, self.vocab))
+                features.append(index)
+        self.captions = np.asarray(code.call("caption_matrix", "captions_to_matrix", rows, 0, config.max_len),
+                                   np.int32)
+        self.features = train_features[np.asarray(features)]
+        self.emit({"event": "data", "scenes": len(self.data.train_images), "captions": len(self.captions),
+                   "vocabulary": len(self.vocab), "test_scenes": len(self.data.test_images)})
+
+    def build(self) -> None:
+        import keras
+        import tensorflow as tf
+
+        from checker.datasets import SCENE_FEATURE_DIM
+
+        with self.strategy.scope():
+            self.decoder = self.code.call("decoder", "build_caption_decoder", len(self.vocab), SCENE_FEATURE_DIM,
+                                          self.config.embed_dim, self.config.hidden_dim)
+            self.optimizer = keras.optimizers.Adam(self.config.learning_rate)
+            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.checkpoint = tf.train.Checkpoint(decoder=self.decoder, optimizer=self.optimizer, epoch=self.epoch)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.folder / CHECKPOINTS), max_to_keep=2)
+
+    def resume(self) -> bool:
+        """Restore the latest checkpoint, if there is one; True if training continues from it."""
+        latest = self.manager.latest_checkpoint
+        if latest is None:
+            return False
+        self.checkpoint.restore(latest)
+        self.emit({"event": "resumed", "epoch": int(self.epoch.numpy()), "checkpoint": latest})
+        return True
+
+    # ------------------------------------------------------------ training
+    def train(self, should_stop: Callable[[], bool]) -> list[float]:
+        """Train the remaining epochs; on a stop request, save a checkpoint and raise Stop."""
+        config = self.config
+        rng = np.random.default_rng(config.seed + int(self.epoch.numpy()))
+        n = len(self.captions)
+        n_batches = -(-n // config.batch_size)
+        started = time.perf_counter()
+        seen = [0]
+        first_epoch = int(self.epoch.numpy())
+
+        def on_batch(epoch: int, batch: int, batches: int, loss: float) -> None:
+            seen[0] += min(config.batch_size, n - batch * config.batch_size)
+            elapsed = time.perf_counter() - started
+            done = (epoch * n_batches + batch + 1) / (remaining * n_batches)
+            self.emit({"event": "progress", "epoch": first_epoch + epoch + 1, "epochs": config.epochs,
+                       "batch": batch + 1, "batches": batches, "loss": float(loss),
+                       "captions_per_s": seen[0] / max(elapsed, 1e-9),
+                       "seconds_left": elapsed / max(done, 1e-9) - elapsed})
+            if should_stop():
+                self.epoch.assign(first_epoch + epoch)
+                path = self.manager.save()
+                self.emit({"event": "checkpoint", "path": path, "epoch": first_epoch + epoch})
+                raise Stop()
+
+        remaining = config.epochs - first_epoch
+        if remaining <= 0:
+            return []
+        loss_fn = self._loss()
+        if config.strategy == "default":
+            history = self.code.call("train_captioner", "fit_captioner", self.decoder, self.optimizer, loss_fn,
+                                     self.features, self.captions, 0, remaining, config.batch_size, rng, on_batch)
+        else:
+            history = self._distributed(loss_fn, remaining, rng, on_batch)
+        self.epoch.assign(config.epochs)
+        self.manager.save()
+        return [float(h) for h in history]
+
+    def _loss(self) -> Callable:
+        """The learner's masked loss; under a strategy of several replicas, scaled so that summed gradients average."""
+        loss = self.code.functions["masked_caption_loss"]
+        replicas = getattr(self, "strategy", None).num_replicas_in_sync if hasattr(self, "strategy") else 1
+        if replicas == 1:
+            return loss
+        return lambda logits, targets, pad_id: loss(logits, targets, pad_id) / replicas
+
+    def _distributed(self, loss_fn: Callable, epochs: int, rng: np.random.Generator, on_batch: Callable) -> list:
+        """One global batch at a time, split over the replicas (`strategy.run`), with the learner's decoder and loss.
+
+        The step is exercise 57's, written as a tf.function (the learner's own
+        `caption_train_step` returns a Python float, which a replica cannot); its
+        gradients are summed over the replicas, hence the loss scaled by `_loss`.
+        """
+        import tensorflow as tf
+
+        strategy, config = self.strategy, self.config
+        n = len(self.captions)
+        n_batches = -(-n // config.batch_size)
+
+        @tf.function
+        def replicated(features, captions):
+            def one(f, c):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(self.decoder([f, c[:, :-1]], training=True), c[:, 1:], 0)
+                grads = tape.gradient(loss, self.decoder.trainable_variables)
+                self.optimizer.apply_gradients(zip(grads, self.decoder.trainable_variables))
+                return loss
+
+            per_replica = strategy.run(one, args=(features, captions))
+            return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+        history = []
+        for epoch in range(epochs):
+            order = rng.permutation(n)
+            losses = []
+            for batch in range(n_batches):
+                index = order[batch * config.batch_size:(batch + 1) * config.batch_size]
+                if len(index) < strategy.num_replicas_in_sync:
+                    continue
+                dataset = tf.data.Dataset.from_tensor_slices((self.features[index], self.captions[index]))
+                dataset = dataset.batch(len(index))
+                for features, captions in strategy.experimental_distribute_dataset(dataset):
+                    loss = float(replicated(features, captions))
+                losses.append(loss)
+                on_batch(epoch, batch, n_batches, loss)
+            history.append(float(np.mean(losses)))
+        return history
+
+    # ------------------------------------------------------------ after training
+    def save(self) -> Path:
+        self.decoder.save(self.folder / MODEL_FILE)
+        (self.folder / VOCAB_FILE).write_text(json.dumps(self.vocab, indent=0, sort_keys=True), encoding="utf-8")
+        (self.folder / CONFIG_FILE).write_text(json.dumps(self.config.to_json(), indent=2), encoding="utf-8")
+        return self.folder / MODEL_FILE
+
+    def evaluate(self, reference_bleu: Callable | None) -> dict:
+        """Greedy captions of every test scene; BLEU-1..4 by the learner's corpus_bleu and the reference one."""
+        from checker.training.decoding import step_fn_for
+
+        self.emit({"event": "stage", "what": f"captioning the {len(self.test_features)} test scenes"})
+        step_fn = step_fn_for(self.decoder)
+        start, end = self.vocab["<start>"], self.vocab["<end>"]
+        tokenize = self.code.functions["tokenize"]
+        hypotheses, generated = [], []
+        for features in np.asarray(self.test_features, np.float32):
+            ids = self.code.call("greedy", "greedy_decode", step_fn, features, start, end, self.config.max_len)
+            words = [self.words.get(int(i), "<unk>") for i in ids]
+            generated.append(" ".join(words))
+            hypotheses.append(words)
+        references = [[tokenize(c) for c in captions] for captions in self.data.test_captions]
+        scores = {"learner": [], "reference": []}
+        for n in (1, 2, 3, 4):
+            scores["learner"].append(float(self.code.call("bleu", "corpus_bleu", references, hypotheses, n)))
+            if reference_bleu is not None:
+                scores["reference"].append(float(reference_bleu(references, hypotheses, n)))
+        return {"bleu": scores, "generated": generated, "references": self.data.test_captions}
+
+
+def _check_vocabulary(vocab: Any) -> None:
+    if not isinstance(vocab, dict) or any(vocab.get(t) != i for i, t in enumerate(("<pad>", "<unk>", "<start>", "<end>"))):
+        raise NotReady("build_vocabulary must return a dict with <pad>=0, <unk>=1, <start>=2, <end>=3 "
+                       "(exercise vocabulary).")
