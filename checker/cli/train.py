@@ -83,7 +83,7 @@ def train() -> None:
 
 @train.command(name="captioner")
 @click.option("--solutions", is_flag=True, help="Train with the reference solutions instead of your week-6 code.")
-@click.option("--epochs", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint a stopped run saved.")
 @click.option("--strategy", type=click.Choice(["default", "mirrored", "multiworker"]), default="default",
