@@ -36,6 +36,9 @@ class Exercise:
     check: str = ""  # relative to checker/checks; default weekN/test_<name>.py
     tensorflow: bool = False  # the checks import TensorFlow (a warm worker may preload it)
     memory_mb: int = DEFAULT_MEMORY_MB  # the check process's address-space limit
+    # The checks train a model and hold its accuracy to a threshold: `dlx verify` runs them
+    # alone, with nothing beside them, so their speed (and time guard) is that of `dlx run`.
+    training: bool = False
 
     @property
     def check_path(self) -> str:
@@ -119,6 +122,7 @@ def load(info_path: Path) -> Catalog:
                     timeout=float(raw.get("timeout", DEFAULT_TIMEOUT)),
                     check=str(raw.get("check", "")),
                     tensorflow=bool(raw.get("tensorflow", False)),
+                    training=bool(raw.get("training", False)),
                     memory_mb=int(
                         raw.get("memory_mb")
                         or max(

@@ -22,6 +22,8 @@ import numpy as np
 import pytest
 
 from checker.testing import (
+    fmt_gap,
+    report_figure,
     after_cheap_checks,
     assert_true,
     fail,
@@ -222,9 +224,10 @@ def train_and_score(build, seed=0, budget=TIME_BUDGET):
 def assert_accuracy(build, seed=0):
     """Fail unless the model of `build` trains to THRESHOLD test accuracy within the budget."""
     accuracy, seconds, losses = train_and_score(build, seed=seed)
+    report_figure("accuracy", accuracy)
     if accuracy < THRESHOLD:
         fail(
-            f"test accuracy {accuracy:.3f} < {THRESHOLD} needed.\n"
+            f"test accuracy {fmt_gap(accuracy, THRESHOLD)} needed.\n"
             f"Your model trained with model.fit for {EPOCHS} epochs, batches of {BATCH}, on the 10 000 training "
             f"images ({seconds:.1f} s); the training loss went {fmt(losses[0]) if losses else '?'} → "
             f"{fmt(losses[-1]) if losses else '?'}.\n"

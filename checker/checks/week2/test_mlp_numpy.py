@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from checker.testing import (
+    fmt_gap,
+    report_figure,
     assert_array,
     assert_close,
     assert_true,
@@ -647,9 +649,10 @@ def train_and_score(ex, seed=0, budget=TIME_BUDGET):
 def assert_accuracy(ex, seed=0):
     """Fail unless MLP(SIZES) trained with ex.fit reaches THRESHOLD test accuracy."""
     accuracy, seconds, losses = train_and_score(ex, seed=seed)
+    report_figure("accuracy", accuracy)
     if accuracy < THRESHOLD:
         fail(
-            f"test accuracy {accuracy:.3f} < {THRESHOLD} needed.\n"
+            f"test accuracy {fmt_gap(accuracy, THRESHOLD)} needed.\n"
             f"MLP({SIZES}) trained with your fit on the 10 000 training images, batches of {BATCH}, "
             f"{len(SCHEDULE)} epochs (lr 0.1 for 5, then 0.01) in {seconds:.1f} s; the epoch losses were {fmt(np.array(losses))}.\n"
             "The reference reaches about 0.84. If the loss hardly moved, check step and the gradients; "
