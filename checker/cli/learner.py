@@ -59,22 +59,29 @@ def run(context: _Context, exercise: str | None) -> None:
 
 
 @cli.command()
-@click.argument("selection", required=False, default="all", metavar="[week1|EXERCISE|all]")
+@click.argument("selections", nargs=-1, metavar="[week1|EXERCISE|all]...")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Check processes at once (default: one per core).")
 @pass_ctx
-def verify(context: _Context, selection: str, jobs: int | None) -> None:
+def verify(context: _Context, selections: tuple[str, ...], jobs: int | None) -> None:
     """Check several exercises and print a table (default: all).
 
-    SELECTION is an exercise name (mse, adam, …), a week (week1) or `all`.
-    Exit code 0 only if every selected exercise passes.
+    Each SELECTION is an exercise name (mse, adam, …), a week (week1) or `all`.
+    Exit code 0 only if every selected exercise passes.  Training exercises run
+    one at a time whatever --jobs says; every check computes the same as in `dlx run`.
     """
     from checker.ui import console as ui_console, screens, tables, verdicts
     from checker.course import default_jobs
 
     course = context.course
-    chosen = course.catalog.select(selection)
-    if not chosen:
-        raise click.BadParameter(f"{selection!r} matches no exercise; use {SELECTOR_HELP}.", param_hint="SELECTION")
+    selections = selections or ("all",)
+    selection = " ".join(selections)
+    picked: set[str] = set()
+    for one in selections:
+        found = course.catalog.select(one)
+        if not found:
+            raise click.BadParameter(f"{one!r} matches no exercise; use {SELECTOR_HELP}.", param_hint="SELECTION")
+        picked.update(e.name for e in found)
+    chosen = [e for e in course.catalog.exercises if e.name in picked]  # catalog order, each once
     console = ui_console.make_console()
     with console.status(f"checking {len(chosen)} exercise(s)…"):
         results = course.check_many(chosen, jobs or default_jobs())
