@@ -19,7 +19,7 @@ from keras import layers
 
 from tests.helpers import load_check
 
-MARGIN = 0.01  # room every plain model keeps above the threshold
+MARGIN = 0.01 - 1e-9  # room every plain model keeps above the threshold (0.01, as floats add up)
 
 
 def keras_io_convnet(input_shape, n_classes):

@@ -111,6 +111,11 @@ def _l1_mistakes(w, lam):
             BIAS: lam * np.sign(w),
             "that is the L2 gradient λ·w: the derivative of λ·|w_j| is λ·sign(w_j).": np.concatenate([lam * w[:-1], [0.0]]),
             "w / |w| is 0/0 = NaN at w_j = 0: use np.sign(w), which gives 0 there.": ratio,
+            **({"the gradient at exactly w_j = 0 is not 0: you gave it +λ (w >= 0 counted as positive). The "
+                "convention is sign(0) = 0: use np.sign(w).": np.concatenate([lam * np.where(w[:-1] >= 0, 1.0, -1.0), [0.0]]),
+                "the gradient at exactly w_j = 0 is not 0: you gave it −λ (w > 0 or else negative). The "
+                "convention is sign(0) = 0: use np.sign(w).": np.concatenate([lam * np.where(w[:-1] > 0, 1.0, -1.0), [0.0]])}
+               if np.any(w[:-1] == 0) else {}),
         },
     )
 

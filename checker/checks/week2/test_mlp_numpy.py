@@ -370,6 +370,29 @@ def test_backward_uses_the_most_recent_forward(ex):
         )
 
 
+def test_backward_replaces_the_gradients(ex):
+    """a second forward and backward replace model.grads, they do not add to them"""
+    sizes = [4, 5, 3]
+    params, x, upstream = _problem(27, sizes, 6)
+    model = _model(ex, sizes, seed=7)
+    _set_params(model, params)
+    for _ in range(2):
+        _forward(ex, model, x, sizes)
+        grads = _backward(model, upstream, sizes)
+    expected = _oracle_grads(params, x, upstream, 2)
+    for key in _keys(2):
+        assert_close(
+            grads[key],
+            expected[key],
+            what=f"model.grads[{key!r}] after forward(x), backward(dlogits), then the same forward and backward again",
+            mistakes={
+                "the gradients accumulate across calls (+=, or adding to the old model.grads): each backward must "
+                "store fresh gradients (self.grads[key] = ...), or step after step they pile up and training "
+                "diverges.": 2 * expected[key],
+            },
+        )
+
+
 # ---------------------------------------------------------------- step
 
 
