@@ -13,6 +13,12 @@ Whether the outputs are logits or probabilities is the learner's choice; the
 check only asks that the compiled loss agrees with it: the loss it reports on a
 batch must equal the cross-entropy computed here (of softmax(outputs) for
 logits, of the outputs themselves for probabilities).
+
+The threshold, 0.84, measured with two maths threads (every check process has
+them): the reference reaches 0.8605 / 0.8615 / 0.8640 on seeds 0 / 1 / 2, the
+plainest MLP (Flatten, Dense(128, relu), Dense(softmax), Adam at its default
+rate, no schedule, no Dropout) 0.8525 / 0.8500 / 0.8500: at least 0.01 of room
+(tests/week3/test_plain_models.py).
 """
 
 import functools

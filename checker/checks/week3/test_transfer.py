@@ -26,6 +26,10 @@ initialised here and its random weights sent over, so both are checked
 unchanged after the build.  The baseline is the learner's own construction, so
 it trains where the learner's code runs too: what cannot be prevented there is
 code written on purpose to train its own baseline badly.
+
+Measured (mean of 3 draws): the reference 0.853 vs 0.766 on a fresh encoder
+(seed 0), 0.874 vs 0.794 (seed 1); keras-io's transfer recipe at Adam's default
+1e-3, which failed against the old fixed Adam(1e-2) baseline, 0.787 vs 0.408.
 """
 
 from __future__ import annotations
