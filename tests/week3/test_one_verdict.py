@@ -146,7 +146,7 @@ def test_run_and_verify_in_parallel_give_one_verdict_and_one_accuracy(tmp_path):
     for name in ("keras_mlp", "mse"):
         shutil.copy(SOLUTIONS / CATALOG.get(name).file, workspace.exercises_dir / CATALOG.get(name).file)
     course = Course.open(workspace)
-    alone = course.check(course.catalog.get("keras_mlp"))
+    alone = course.check(course.catalog.get("keras_mlp"))  # what `dlx run keras_mlp` runs
     assert alone.passed, alone.message
     accuracy = alone.figures["accuracy"]
 
@@ -155,7 +155,3 @@ def test_run_and_verify_in_parallel_give_one_verdict_and_one_accuracy(tmp_path):
     shown = re.findall(r"accuracy (\d\.\d{4})", result.output)
     assert shown == [f"{accuracy:.4f}"], result.output  # the same accuracy, to the digit shown
     assert result.exit_code == 0, result.output  # the same verdict: both pass
-
-    parallel = dict(course.check_many([course.catalog.get("keras_mlp"), course.catalog.get("mse")], jobs=2))
-    verdict = parallel[course.catalog.get("keras_mlp")]
-    assert verdict.status == alone.status and verdict.figures == alone.figures, (verdict.figures, alone.figures)
