@@ -121,7 +121,7 @@ def _l1_mistakes(w, lam):
 
 
 def test_l1_on_a_tiny_example(ex):
-    """l1_penalty on a 4-entry w you can check by hand (with a zero weight)"""
+    """l1_penalty on a 4-entry w you can check by hand"""
     w, lam = np.array([1.0, -2.0, 0.0, 3.0]), 0.5
     loss, grad = _call(ex.l1_penalty, "l1_penalty", w, lam)
     # 0.5 · (1 + 2 + 0) = 1.5; the bias 3 does not count; sign(0) = 0
