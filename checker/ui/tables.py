@@ -64,7 +64,9 @@ def verify_table(rows: list[tuple[Exercise, Verdict]], title: str = "Results") -
     table.add_column("exercise")
     table.add_column("status")
     table.add_column("first failing check")
-    table.add_column("reached", no_wrap=True)
+    reached = any(result.figures for _, result in rows)  # only where a training check reported what it reached
+    if reached:
+        table.add_column("reached", no_wrap=True)
     table.add_column("time", justify="right")
     for exercise, result in rows:
         cell = Text()
@@ -73,8 +75,8 @@ def verify_table(rows: list[tuple[Exercise, Verdict]], title: str = "Results") -
             why = what_to_fix(result)
             if why:
                 cell.append("\n" + sanitize(why), style="dim")
-        table.add_row(Text(exercise.name), status_label(result.status), cell,
-                      Text(sanitize(figures_text(result.figures))), f"{result.seconds:.2f} s")
+        figures = [Text(sanitize(figures_text(result.figures)))] if reached else []
+        table.add_row(Text(exercise.name), status_label(result.status), cell, *figures, f"{result.seconds:.2f} s")
     return table
 
 
