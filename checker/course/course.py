@@ -90,8 +90,13 @@ class Course:
         exercise: Exercise,
         target: Path | None = None,
         process: supervisor.CheckProcess | None = None,
+        threads: int | None = None,
     ) -> Verdict:
-        """Run one exercise's checks (on the learner's file unless `target` is given)."""
+        """Run one exercise's checks (on the learner's file unless `target` is given).
+
+        `threads` is accepted and ignored: every check process has `supervisor.THREADS`,
+        in every command, so that one file gets one verdict.
+        """
         process = process or self.start_process(exercise)
         return process.run(
             exercise.name,
