@@ -53,10 +53,15 @@ class Verdict:
 
     @property
     def figures(self) -> dict[str, float]:
-        """Every figure the checks reported (a training check's accuracy), by name; a later check's wins."""
+        """Every figure the checks reported (a training check's accuracy), by name.
+
+        A name several checks report (train_logreg's accuracy with each optimizer) keeps
+        the lowest value: the weakest run is the one worth showing.
+        """
         merged: dict[str, float] = {}
         for check in self.checks:
-            merged.update(check.figures)
+            for name, value in check.figures.items():
+                merged[name] = min(value, merged.get(name, value))
         return merged
 
     def summary(self) -> str:

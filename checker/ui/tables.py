@@ -63,7 +63,7 @@ def verify_table(rows: list[tuple[Exercise, Verdict]], title: str = "Results") -
     table = Table(title=title, title_justify="left")
     table.add_column("exercise")
     table.add_column("status")
-    table.add_column("first failing check")
+    table.add_column("first failing check", min_width=20, ratio=1)
     reached = any(result.figures for _, result in rows)  # only where a training check reported what it reached
     if reached:
         table.add_column("reached", no_wrap=True)
