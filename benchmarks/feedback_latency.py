@@ -16,7 +16,12 @@ Cases:
   * tensorflow   a TensorFlow exercise that builds a small model (default
                  `gradient_tape`); its checks' own run time is reported apart, and
                  subtracted for the "dlx overhead" line;
-  * syntax error `mse` with a syntax error.
+  * syntax error `mse` with a syntax error;
+  * first-tf     the first TensorFlow verdict after working on a numpy exercise:
+                 watch starts on the numpy exercise just before the first
+                 TensorFlow one, the learner saves it for `--working` seconds,
+                 then saves the TensorFlow exercise (TensorFlow was warmed ahead
+                 while the learner worked, or not: this measures it).
 Beside each, the same check file and the same content run in a cold
 `python -m pytest -p checker.judge.pytest_dlx` process, `--cold` times.
 
@@ -204,6 +209,39 @@ def run_case(title: str, name: str, contents: list[str], saves: int, cold: int, 
     print(f"  ratio cold pytest / dlx watch: {cold_median / watch:5.1f}×")
 
 
+def first_tensorflow(working: float, pause: float, repeat: int) -> None:
+    tensorflow = next((e for e in CATALOG.exercises if e.tensorflow), None)
+    if tensorflow is None:
+        print("\nfirst-tf: no TensorFlow exercise in the catalog; skipped")
+        return
+    before = CATALOG.exercises[CATALOG.index(tensorflow.name) - 1]
+    print(f"\nfirst TensorFlow verdict: `{before.name}` (numpy) for {working:.0f} s of saves, then `{tensorflow.name}`")
+    latencies, check_seconds = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="dlx-bench-") as tmp:
+            session = WatchSession(Path(tmp) / "ws", before.name)
+            try:
+                session.next_shown_verdict(before.name)
+                numpy_path = Path(tmp) / "ws" / "exercises" / before.file
+                started = time.time()
+                count = 0
+                while time.time() - started < working:
+                    time.sleep(pause)
+                    save(numpy_path, solution_text(before.name) + "\n" * (count % 2), atomic=bool(count % 2))
+                    session.next_shown_verdict(before.name)
+                    count += 1
+                save(Path(tmp) / "ws" / "exercises" / tensorflow.file, solution_text(tensorflow.name), atomic=True)
+                saved = time.time()
+                verdict, shown = session.next_shown_verdict(tensorflow.name, timeout=300)
+                latencies.append(shown["t"] - saved)
+                check_seconds.append(float(verdict.get("check_seconds") or 0.0))
+                print(f"  status {verdict['status']}, {count} numpy saves before it")
+            finally:
+                session.quit()
+    line("save → first TensorFlow verdict shown", latencies)
+    line("  of which the checks' own run time", check_seconds)
+
+
 def verify_all(repeat: int) -> None:
     print("\ndlx verify all on the reference solutions")
     with tempfile.TemporaryDirectory(prefix="dlx-verify-") as tmp:
@@ -235,9 +273,10 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between saves (the learner typing)")
     parser.add_argument("--tf-exercise", default="gradient_tape")
     parser.add_argument("--verify-all", action="store_true")
-    parser.add_argument("--only", choices=("numpy", "tensorflow", "syntax"), action="append")
+    parser.add_argument("--working", type=float, default=45.0, help="first-tf: seconds spent on the numpy exercise")
+    parser.add_argument("--only", choices=("numpy", "tensorflow", "syntax", "first-tf"), action="append")
     args = parser.parse_args()
-    cases = args.only or ["numpy", "tensorflow", "syntax"]
+    cases = args.only or ["numpy", "tensorflow", "syntax", "first-tf"]
     print(f"feedback latency on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
     mse = solution_text("mse")
@@ -254,6 +293,8 @@ def main() -> None:
     if "syntax" in cases:
         broken = re.sub(r"\)\s*$", "", mse.rstrip(), count=1) + "\n    return (\n"
         run_case("syntax error", "mse", [broken, broken + "\n# saved again\n"], args.saves, args.cold * 2, args.pause, False)
+    if "first-tf" in cases:
+        first_tensorflow(args.working, args.pause * 3, 1)
     if args.verify_all:
         verify_all(1)
 

@@ -84,15 +84,33 @@ def test_nan_crosses():
 
 
 class Impostor(np.ndarray):
-    """An ndarray subclass: it may claim anything about itself."""
+    """An ndarray subclass: its methods may claim anything."""
+
+    def __eq__(self, other):
+        return True
+
+    def astype(self, *args, **kwargs):
+        return "anything"
 
 
-@learner(impostor=lambda: np.zeros(3).view(Impostor), floaty=lambda: type("F", (float,), {})(1.0))
-def test_a_subclass_of_a_value_type_crosses_as_a_proxy_that_never_passes_for_a_value(pair):
-    for got in (pair.module.impostor(), pair.module.floaty()):
-        assert is_remote(got)
-        assert got.__class__ is Remote  # never a class of the judge's on the sandbox's word
-        assert not isinstance(got, (np.ndarray, float))
+class Liar(float):
+    def __eq__(self, other):
+        return True
+
+
+class Other:
+    pass
+
+
+@learner(impostor=lambda: np.zeros(3).view(Impostor), floaty=lambda: Liar(1.0), other=Other)
+def test_a_subclass_of_a_value_type_crosses_as_its_plain_value_and_other_objects_as_proxies(pair):
+    array, number = pair.module.impostor(), pair.module.floaty()
+    assert type(array) is np.ndarray and np.array_equal(array, np.zeros(3))  # the values, not their methods
+    assert type(number) is float and number == 1.0 and number != 2.0
+    other = pair.module.other()
+    assert is_remote(other)
+    assert other.__class__ is Remote  # never a class of the judge's on the sandbox's word
+    assert not isinstance(other, (np.ndarray, float, Other))
 
 
 # --------------------------------------------------------------------------- proxies

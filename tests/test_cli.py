@@ -97,7 +97,15 @@ def test_list_shows_status_and_current(workspace):
     result = dlx(workspace, "list")
     assert result.exit_code == 0
     assert "✓ passed" in result.output
-    assert "Week 1" in result.output
+    lines = result.output.splitlines()
+    # in a pipe: plain aligned text, every column, no box drawing or bars
+    assert lines[0].split() == ["week", "exercise", "status", "title", "file", "(in", "exercises/)"]
+    assert not any(char in result.output for char in "│─╭█░")
+    row = next(line for line in lines if line.startswith("1 ") and " mse " in line)
+    assert row.rstrip().endswith("week1/01_mse.py")
+    assert any(" normal_equation * " in line for line in lines)  # the current one (the first not done) is marked
+    file_column = lines[0].index("file")
+    assert all(line[file_column:].startswith("week") for line in lines[1:-1])
 
 
 def test_hints_are_progressive_and_remembered(workspace):
@@ -199,3 +207,102 @@ def test_output_in_a_pipe_has_no_colour_codes(workspace, monkeypatch):
     for args in (["list"], ["run", "mse"], ["verify", "mse"], ["hint", "mse"]):
         result = dlx(workspace, *args)
         assert "\x1b[" not in result.output, args
+
+
+def test_bad_names_say_what_would_work(workspace):
+    weeks = sorted({e.week for e in CATALOG.exercises})
+    result = dlx(workspace, "verify", "week9")
+    assert result.exit_code == 2 and f"week{weeks[0]} to week{weeks[-1]}" in result.output
+    result = dlx(workspace, "hint", "mes")
+    assert result.exit_code == 2 and "Did you mean mse?" in result.output
+    result = dlx(workspace, "hint", "week1")
+    assert result.exit_code == 2 and "whole week" in result.output
+
+
+def test_a_file_path_names_its_exercise(workspace, monkeypatch):
+    monkeypatch.chdir(workspace.root)
+    for name in ("exercises/week1/01_mse.py", "week1/01_mse.py", str(workspace.exercises_dir / "week1" / "01_mse.py")):
+        result = dlx(workspace, "hint", name)
+        assert result.exit_code == 0, result.output
+        assert "hints for mse" in result.output
+    solve(workspace, "mse")
+    assert dlx(workspace, "verify", "exercises/week1/01_mse.py").exit_code == 0
+
+
+def test_reset_of_an_untouched_stub_backs_nothing_up(workspace):
+    result = dlx(workspace, "reset", "mse", "--yes")
+    assert result.exit_code == 0
+    assert "nothing to back up" in result.output
+    assert not (workspace.state_dir / "backups").exists()
+
+
+def test_reset_of_a_missing_file_promises_no_backup(workspace):
+    path = workspace.exercises_dir / CATALOG.get("mse").file
+    path.unlink()
+    result = dlx(workspace, "reset", "mse", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "backed up first" not in result.output and "missing" in result.output
+    assert "TODO" in path.read_text()
+
+
+def test_piped_reset_answered_no_says_so(workspace):
+    path = workspace.exercises_dir / CATALOG.get("mse").file
+    path.write_text("# keep me\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "checker", "-C", str(workspace.root), "reset", "mse"],
+        input="n\n", capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Nothing was reset" in result.stderr
+    assert path.read_text() == "# keep me\n"
+
+
+def test_verify_counts_as_it_goes(workspace, monkeypatch):
+    from checker.course.course import Course
+
+    seen = []
+    original = Course.check_many
+
+    def spy(self, exercises, jobs, *args, on_done=None, **kwargs):
+        def done(exercise, verdict):
+            seen.append(exercise.name)
+            on_done(exercise, verdict)
+
+        return original(self, exercises, jobs, *args, on_done=done, **kwargs)
+
+    monkeypatch.setattr(Course, "check_many", spy)
+    solve(workspace, "mse")
+    result = dlx(workspace, "verify", "mse")
+    assert result.exit_code == 0 and seen == ["mse"]
+
+
+def test_history_keeps_every_checked_save_and_restore_brings_one_back(workspace):
+    path = workspace.exercises_dir / CATALOG.get("mse").file
+    dlx(workspace, "run", "mse")  # the stub: save 1
+    solve(workspace, "mse")
+    passing = path.read_text()
+    dlx(workspace, "run", "mse")  # save 2, passes
+    dlx(workspace, "run", "mse")  # the same content again: not kept twice
+    path.write_text(passing.replace("np.mean(", "np.sum("))
+    dlx(workspace, "run", "mse")  # save 3, fails
+    listed = dlx(workspace, "history", "mse")
+    assert listed.exit_code == 0
+    rows = [line.split() for line in listed.output.splitlines() if line.startswith("  ")]
+    assert [(row[0], row[4]) for row in rows] == [("1", "not"), ("2", "passed"), ("3", "failed")]
+    restored = dlx(workspace, "restore", "mse", "2")
+    assert restored.exit_code == 0, restored.output
+    assert path.read_text() == passing
+    assert "your version before it is in" in restored.output
+    assert dlx(workspace, "restore", "mse", "9").exit_code == 1
+
+
+def test_debug_loads_the_learners_file_in_python_and_records_nothing(workspace):
+    solve(workspace, "mse")
+    call = "print('loss', mse_loss(np.array([[1., 2.], [0., 1.], [2., 0.]]), np.array([1., 2., 3.]), np.array([1., 1.])))\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "checker", "-C", str(workspace.root), "debug", "mse"],
+        input=call, capture_output=True, text=True, timeout=120,
+    )
+    assert "passes every check" in result.stdout
+    assert "loss 2.0" in result.stdout
+    assert "mse" not in state.load(workspace.state_dir).done  # a debugging session is no verdict

@@ -124,10 +124,22 @@ def test_script_names_a_missing_list(tmp_path):
     assert run.returncode != 0 and "dist.female.first" in run.stderr
 
 
-def test_script_reproduces_the_shipped_file_from_the_real_sdist(tmp_path):
+def _real_sdist(tmp_path) -> str:
+    """The sdist of `names` 0.3.0: $DLX_NAMES_SDIST, else fetched from the package index by pip."""
     sdist = os.environ.get("DLX_NAMES_SDIST")
-    if not sdist or not Path(sdist).is_file():
-        pytest.skip("the sdist of `names` 0.3.0 is not available offline: set DLX_NAMES_SDIST to names-0.3.0.tar.gz")
+    if sdist and Path(sdist).is_file():
+        return sdist
+    got = subprocess.run([sys.executable, "-m", "pip", "download", "names==0.3.0", "--no-binary", ":all:", "--no-deps",
+                          "--quiet", "-d", str(tmp_path / "sdist")], capture_output=True, text=True, timeout=300)
+    found = sorted((tmp_path / "sdist").glob("names-0.3.0.tar.gz")) if got.returncode == 0 else []
+    if not found:
+        pytest.skip("the sdist of `names` 0.3.0 could not be had (no package index here, and DLX_NAMES_SDIST unset): "
+                    + got.stderr.strip()[-300:])
+    return str(found[0])
+
+
+def test_script_reproduces_the_shipped_file_from_the_real_sdist(tmp_path):
+    sdist = _real_sdist(tmp_path)
     assert hashlib.sha256(Path(sdist).read_bytes()).hexdigest() == SDIST_SHA256
     subprocess.run([sys.executable, str(SCRIPT), sdist, str(tmp_path / "names.txt")], check=True, capture_output=True)
     assert (tmp_path / "names.txt").read_bytes() == SHIPPED.read_bytes()

@@ -704,10 +704,8 @@ def test_b5_children_cannot_multiply_the_memory_limit(tmp_path):
     the learner's processes together are held to the exercise's memory limit: the run is stopped with a
     "used too much memory" verdict."""
     report = tmp_path / "rss"
-    started = time.perf_counter()
     verdict = run_source("mse", f"REPORT = {str(report)!r}\n" + FORK_MEMORY + WRONG, tmp_path)
     # The supervisor sums the resident memory of the learner's process tree a few times a second and stops the
     # run once it is over the limit (a cgroup could refuse the allocation itself; an ordinary user has none).
     assert verdict.status == V.MEMORY, (verdict.status, verdict.message[:300])
-    assert "processes it started" in verdict.message
-    assert time.perf_counter() - started < 8  # stopped then, not at the timeout (the children sleep 5 s)
+    assert "processes it started" in verdict.message  # stopped for memory (a timeout would read otherwise)

@@ -225,6 +225,9 @@ def test_check_all_then_the_final_message(workspace, watch):
     session.key("c")
     done = session.wait_for(lambda e: e["event"] == "all_checked", since=mark, timeout=180)
     assert done["passed"] == done["total"] == len(CATALOG.exercises)
+    counted = [e["done"] for e in session.events()[mark:] if e["event"] == "checked_one"]
+    assert counted == list(range(1, len(CATALOG.exercises) + 1))  # a running count, one step per exercise
+    assert "Checking every exercise: 1/" in session.screen
     session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "finished", since=mark)
     session.pump()
     assert "finished every exercise" in session.screen
@@ -275,3 +278,146 @@ def test_ctrl_c_during_a_check_leaves_no_process(workspace, watch):
     session.child.expect(pexpect.EOF, timeout=15)
     time.sleep(0.3)
     assert _marked_processes(session.child.pid) == []
+
+
+def _latest(screen: str) -> str:
+    """What is on the screen now: the text after the last clear (rich clears with ESC[2J, stripped to '')."""
+    return screen[-3000:]
+
+
+def test_list_moves_filters_and_enter_makes_one_current(workspace, watch):
+    session = watch()
+    session.wait_verdict("not_started")
+    second, tensorflow = CATALOG.exercises[1], next(e for e in CATALOG.exercises if e.tensorflow)
+    mark = session.mark()
+    session.key("l")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "list", since=mark)
+    session.pump()
+    assert "Exercises 1/" in session.screen and "▶" in session.screen
+    mark = session.mark()
+    session.key("\x1b[B")  # the down arrow
+    session.key("\r")
+    session.wait_for(lambda e: e["event"] == "run_start" and e["exercise"] == second.name, since=mark)
+    assert json.loads((workspace.state_dir / "state.json").read_text())["current"] == second.name
+    mark = session.mark()
+    session.key("l")
+    session.key("/")
+    session.key(tensorflow.name[:8])
+    session.key("\r")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "list", since=mark)
+    time.sleep(0.5)
+    session.pump()
+    assert f"filter: {tensorflow.name[:8]}" in session.screen
+    session.key("l")  # back to the verdict
+    assert session.quit() == 0
+
+
+def test_question_mark_shows_the_keys(workspace, watch):
+    session = watch()
+    session.wait_verdict("not_started")
+    mark = session.mark()
+    session.key("?")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "help", since=mark)
+    session.pump()
+    assert "this help" in session.screen and "resets it" in session.screen
+    assert session.quit() == 0
+
+
+def test_a_second_watch_refuses_unless_it_takes_over(workspace, watch):
+    import subprocess
+
+    first = watch()
+    first.wait_verdict("not_started")
+    second = subprocess.run(
+        [sys.executable, "-m", "checker", "watch"], cwd=workspace.root, capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert second.returncode == 1
+    assert "another dlx watch is running" in second.stderr and f"pid {first.child.pid}" in second.stderr
+    assert "--take-over" in second.stderr
+    taker = Watch(workspace, "--take-over")
+    try:
+        first.child.expect(pexpect.EOF, timeout=20)  # the first one quits cleanly
+        taker.wait_for(lambda e: e["event"] == "verdict" and e["exercise"] == "mse", since=first.mark())
+        assert taker.quit() == 0
+    finally:
+        if taker.child.isalive():
+            taker.child.terminate(force=True)
+
+
+def test_next_goes_to_the_first_exercise_not_done_and_says_so(workspace, watch):
+    from checker.course import progress as state
+
+    first, second, third = CATALOG.exercises[:3]
+    for exercise in (first, third):
+        shutil.copy(SOLUTIONS / exercise.file, workspace.exercises_dir / exercise.file)
+
+    def start_on_third(progress):
+        progress.current = third.name
+        progress.done.update({first.name, third.name})
+
+    state.update(workspace.state_dir, start_on_third)
+    session = watch()
+    session.wait_verdict("passed", exercise=third.name)
+    mark = session.mark()
+    session.key("n")
+    session.wait_for(lambda e: e["event"] == "run_start" and e["exercise"] == second.name, since=mark)
+    session.wait_for(lambda e: e["event"] == "redraw" and e["exercise"] == second.name and e["status"], since=mark)
+    session.pump()
+    assert f"Moved to {second.name}" in session.screen and "first exercise not done yet" in session.screen
+    assert session.quit() == 0
+
+
+def test_reset_keeps_the_backup_path_on_screen_until_the_next_key(workspace, watch):
+    target = workspace.exercises_dir / MSE.file
+    write_in_place(target, "# my attempt\n")
+    session = watch()
+    session.wait_for(lambda e: e["event"] == "verdict")
+    session.key("x")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "confirm_reset")
+    mark = session.mark()
+    session.key("y")
+    session.wait_verdict("not_started", since=mark)
+    session.wait_for(lambda e: e["event"] == "redraw" and e["status"] == "not_started", since=mark)
+    session.pump()
+    after_verdict = session.screen.rsplit("Not started yet", 1)[1]
+    assert "your version is in" in after_verdict  # still there after the re-run's redraw
+    mark = session.mark()
+    session.screen = ""
+    session.key("?")
+    session.wait_for(lambda e: e["event"] == "redraw", since=mark)
+    session.pump()
+    assert "your version is in" not in session.screen
+    assert session.quit() == 0
+
+
+def test_an_untouched_stub_is_reset_without_a_backup(workspace, watch):
+    session = watch()
+    session.wait_verdict("not_started")
+    session.key("x")
+    session.wait_for(lambda e: e["event"] == "redraw" and e["view"] == "confirm_reset")
+    session.pump()
+    assert "untouched stub already" in session.screen and "backed up first" not in session.screen
+    mark = session.mark()
+    session.key("y")
+    session.wait_for(lambda e: e["event"] == "redraw", since=mark)
+    session.pump()
+    assert "nothing to back up" in session.screen
+    assert not (workspace.state_dir / "backups").exists()
+    assert session.quit() == 0
+
+
+def test_edit_cmd_opens_the_next_exercise_at_its_first_todo(workspace, watch):
+    shutil.copy(SOLUTIONS / MSE.file, workspace.exercises_dir / MSE.file)
+    opened = workspace.root / "opened.txt"
+    record = f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])"
+    session = watch("--edit-cmd", f"{sys.executable} -c \"{record}\" {{file}}:{{line}}")
+    session.wait_verdict("passed")
+    following = CATALOG.exercises[1]
+    session.key("n")
+    deadline = time.time() + 20
+    while not opened.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    path, line = opened.read_text().rsplit(":", 1)
+    assert path == str(workspace.exercises_dir / following.file) and int(line) > 1
+    assert session.quit() == 0

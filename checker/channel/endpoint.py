@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import types
 import weakref
 from typing import Any
 
 from checker.channel import errors, mirror, wire
 from checker.channel.proxy import CallableRemote, Remote, is_remote
 
+_GENERATOR = types.GeneratorType
 MAX_WATCHED = 8  # calls whose generator results still have their arguments copied back
 MAX_RELEASES = 10_000  # release notices carried by one message, at most
 
@@ -65,7 +67,9 @@ class Endpoint:
             self._exports[ref_id] = obj
             self._export_ids[key] = ref_id
         cls = type(obj)
-        meta = {"type": errors.qualified_name(cls), "callable": callable(obj)}
+        # "generator" is decided by identity with the real type, taken before any learner code ran; the "type"
+        # name is what the class says of itself, for messages only.
+        meta = {"type": errors.qualified_name(cls), "callable": callable(obj), "generator": cls is _GENERATOR}
         self._sent[ref_id] = self._sent.get(ref_id, 0) + 1
         return {"$": "ref", "owner": self.me, "id": ref_id, "meta": meta, "n": self._sent[ref_id]}
 

@@ -7,7 +7,6 @@ in-process (the project's tests, `pytest_dlx`).
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import types
@@ -61,24 +60,15 @@ class JudgeEnd(Endpoint):
         return self.request("side", _helper_name(fn), (), {"_dlx_object": True})
 
     def learner_cpu_time(self) -> float:
-        """CPU seconds used so far by the whole sandbox process (every thread, living or ended).
+        """CPU seconds used so far by the sandbox and every process it started (all their threads).
 
-        From the kernel's accounting (the process's CPU clock), so the learner's code
-        cannot fake it, and work moved to another thread still counts.
+        From the kernel's accounting, so the learner's code cannot fake it, and work
+        moved to another thread or a child process still counts.
         """
-        pid = self.peer_pid
-        if pid and hasattr(time, "clock_gettime"):
-            try:
-                return time.clock_gettime((~pid << 3) | 2)  # CPUCLOCK_SCHED of the whole process
-            except OSError:
-                pass
-        if pid:
-            try:
-                with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-            except (OSError, ValueError, IndexError):
-                pass
+        from checker.engine.proctree import tree_cpu_seconds
+
+        if self.peer_pid:
+            return tree_cpu_seconds(self.peer_pid)
         return time.process_time()
 
     # ------------------------------------------------------------ hooks

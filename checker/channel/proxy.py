@@ -21,7 +21,7 @@ class Remote:
 
     __slots__ = (*_SLOTS, "__weakref__")
 
-    def __init__(self, conn: "Connection", ref_id: int, meta: dict):
+    def __init__(self, conn: Any, ref_id: int, meta: dict):
         object.__setattr__(self, "_dlx_conn", conn)
         object.__setattr__(self, "_dlx_id", ref_id)
         object.__setattr__(self, "_dlx_meta", meta)
@@ -182,3 +182,8 @@ def remote_type(value: Any) -> str:
         return str(object.__getattribute__(value, "_dlx_meta").get("type", "builtins.object"))[:300]
     cls = type(value)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def is_remote_generator(value: Any) -> bool:
+    """Whether a proxy stands for a real generator object (its owner checked the type by identity)."""
+    return type(value) in PROXY_TYPES and object.__getattribute__(value, "_dlx_meta").get("generator") is True

@@ -83,4 +83,4 @@ def main() -> None:
     cli(prog_name="dlx")
 
 
-from checker.cli import dev, learner  # noqa: E402,F401 - the commands register themselves on `cli`
+from checker.cli import dev, grade, learner  # noqa: E402,F401 - the commands register themselves on `cli`

@@ -16,6 +16,8 @@ CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"  # the hidden checks
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 2048  # address space of one check process, unless info.toml says otherwise
 DEFAULT_TENSORFLOW_MEMORY_MB = 6144  # TensorFlow alone reserves ~1.5 GiB of address space
+DEFAULT_POINTS = 1.0  # an exercise's worth in `dlx grade`, unless [grading] or the exercise says otherwise
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's words
 TODO_PATTERN = re.compile(r"#\s*TODO\b|raise\s+NotImplementedError")
 
 
@@ -39,6 +41,15 @@ class Exercise:
     # The checks train a model and hold its accuracy to a threshold: `dlx verify` runs them
     # alone, with nothing beside them, so their speed (and time guard) is that of `dlx run`.
     training: bool = False
+    # Grading (`dlx grade`): what the exercise is worth, who sees it when, and whether
+    # a failing run earns the share of its passed checks.  Per-check weights and
+    # visibilities are (check function name, value) pairs, kept as tuples so that an
+    # Exercise stays hashable.
+    points: float = DEFAULT_POINTS
+    visibility: str = "visible"
+    partial_credit: bool = False
+    check_points: tuple[tuple[str, float], ...] = ()
+    check_visibility: tuple[tuple[str, str], ...] = ()
 
     @property
     def check_path(self) -> str:
@@ -109,6 +120,7 @@ def load(info_path: Path) -> Catalog:
         week_memory = {int(k): int(v) for k, v in limits.get("weeks", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:
         raise CatalogError(f"{info_path}: [limits] is malformed ({exc!r})") from None
+    grading = data.get("grading", {})
     exercises = []
     for position, raw in enumerate(data.get("exercises", []), start=1):
         try:
@@ -130,9 +142,10 @@ def load(info_path: Path) -> Catalog:
                             tensorflow_memory if raw.get("tensorflow") else course_memory,
                         )
                     ),
+                    **_grading_fields(raw, grading),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CatalogError(f"{info_path}: exercise #{position} is malformed ({exc!r})") from None
     return Catalog(
         title=str(course.get("title", "dlx")),
@@ -141,6 +154,26 @@ def load(info_path: Path) -> Catalog:
         weeks=weeks,
         exercises=exercises,
     )
+
+
+def _grading_fields(raw: dict, defaults: dict) -> dict:
+    """An exercise's grading keys, falling back on the course's [grading] table."""
+    visibility = str(raw.get("visibility", defaults.get("visibility", "visible")))
+    check_visibility = tuple((str(k), str(v)) for k, v in raw.get("check_visibility", {}).items())
+    for value in (visibility, *(v for _, v in check_visibility)):
+        if value not in VISIBILITIES:
+            raise ValueError(f"visibility {value!r} is not one of {', '.join(VISIBILITIES)}")
+    points = float(raw.get("points", defaults.get("points", DEFAULT_POINTS)))
+    check_points = tuple((str(k), float(v)) for k, v in raw.get("check_points", {}).items())
+    if points < 0 or any(v < 0 for _, v in check_points):
+        raise ValueError("points cannot be negative")
+    return {
+        "points": points,
+        "visibility": visibility,
+        "partial_credit": bool(raw.get("partial_credit", defaults.get("partial_credit", False))),
+        "check_points": check_points,
+        "check_visibility": check_visibility,
+    }
 
 
 def first_todo_line(path: Path) -> int | None:

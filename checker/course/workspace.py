@@ -82,6 +82,16 @@ class Workspace:
                 f"Cannot find the original of {relative}: this workspace is the course's source tree and git has no copy of it."
             ) from None
 
+    def reset_state(self, exercise: catalog_mod.Exercise) -> str:
+        """"missing" (no file), "untouched" (the original stub, byte for byte) or "changed"."""
+        mine = self.path_of(exercise)
+        if not mine.is_file():
+            return "missing"
+        try:
+            return "untouched" if mine.read_bytes() == self.pristine_stub(exercise) else "changed"
+        except (WorkspaceError, OSError):
+            return "changed"
+
     def backup(self, exercise: catalog_mod.Exercise) -> Path | None:
         """Copy the learner's version aside before a reset; return where it went."""
         mine = self.path_of(exercise)
@@ -98,10 +108,14 @@ class Workspace:
         return target
 
     def reset(self, exercise: catalog_mod.Exercise) -> Path | None:
-        """Restore the original stub, after backing up the learner's version."""
+        """Restore the original stub, after backing up the learner's version (None: nothing to back up)."""
         original = self.pristine_stub(exercise)
-        backup = self.backup(exercise)
         mine = self.path_of(exercise)
+        try:
+            untouched = mine.read_bytes() == original
+        except OSError:
+            untouched = False  # missing or unreadable: backup() copies what it can
+        backup = None if untouched else self.backup(exercise)
         mine.parent.mkdir(parents=True, exist_ok=True)
         temporary = mine.with_name(f".{mine.name}.dlx-reset")
         temporary.write_bytes(original)
@@ -139,3 +153,98 @@ def init(target: Path) -> Workspace:
     shutil.copytree(source, target / "exercises", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (target / ".gitignore").write_text(f"{STATE_DIR}/\n__pycache__/\n", encoding="utf-8")
     return Workspace(target)
+
+
+# --------------------------------------------------------------------------- history
+
+HISTORY_DIR = "history"
+HISTORY_KEEP = 50  # saves kept per exercise (the oldest go first, but the last passing one is always kept)
+
+
+@dataclass
+class Snapshot:
+    number: int  # 1, 2, ... in the order they were saved; never reused
+    time: float
+    status: str
+    path: Path
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+def _history_index(workspace: Workspace, exercise: catalog_mod.Exercise) -> tuple[Path, list[dict]]:
+    folder = workspace.state_dir / HISTORY_DIR / exercise.name
+    try:
+        import json
+
+        entries = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        if not isinstance(entries, list):
+            entries = []
+    except (OSError, ValueError):
+        entries = []
+    return folder, [e for e in entries if isinstance(e, dict) and {"number", "time", "status", "file"} <= e.keys()]
+
+
+def record_save(workspace: Workspace, exercise: catalog_mod.Exercise, content: bytes, status: str) -> Snapshot | None:
+    """Keep `content` (what was checked) with its verdict; a save identical to the last one kept is not kept twice."""
+    import json
+
+    folder, entries = _history_index(workspace, exercise)
+    if entries:
+        try:
+            if (folder / entries[-1]["file"]).read_bytes() == content:
+                if entries[-1]["status"] != status:
+                    entries[-1]["status"] = status
+                    _write_index(folder, entries, json)
+                return None
+        except OSError:
+            pass
+    number = (entries[-1]["number"] + 1) if entries else 1
+    name = f"{number:05d}.py"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(content)
+    entries.append({"number": number, "time": time.time(), "status": str(status), "file": name})
+    while len(entries) > HISTORY_KEEP:
+        last_pass = max((i for i, e in enumerate(entries) if e["status"] == "passed"), default=-1)
+        drop = 1 if last_pass == 0 else 0
+        gone = entries.pop(drop)
+        try:
+            (folder / gone["file"]).unlink()
+        except OSError:
+            pass
+    _write_index(folder, entries, json)
+    return Snapshot(number, entries[-1]["time"], str(status), folder / name)
+
+
+def _write_index(folder: Path, entries: list[dict], json) -> None:
+    temporary = folder / ".index.json.tmp"
+    temporary.write_text(json.dumps(entries, indent=1), encoding="utf-8")
+    os.replace(temporary, folder / "index.json")
+
+
+def history(workspace: Workspace, exercise: catalog_mod.Exercise) -> list[Snapshot]:
+    folder, entries = _history_index(workspace, exercise)
+    return [Snapshot(int(e["number"]), float(e["time"]), str(e["status"]), folder / e["file"]) for e in entries]
+
+
+def restore(workspace: Workspace, exercise: catalog_mod.Exercise, number: int) -> tuple[Snapshot, Path | None]:
+    """Bring back save `number`, after backing up the file as it is now; returns (the save, the backup)."""
+    chosen = next((s for s in history(workspace, exercise) if s.number == number), None)
+    if chosen is None:
+        raise WorkspaceError(f"{exercise.name} has no save number {number}; `dlx history {exercise.name}` lists them.")
+    try:
+        content = chosen.path.read_bytes()
+    except OSError as exc:
+        raise WorkspaceError(f"save {number} of {exercise.name} cannot be read ({exc.strerror or exc}).") from None
+    mine = workspace.path_of(exercise)
+    try:
+        same = mine.read_bytes() == content
+    except OSError:
+        same = False
+    backup = None if same else workspace.backup(exercise)
+    mine.parent.mkdir(parents=True, exist_ok=True)
+    temporary = mine.with_name(f".{mine.name}.dlx-restore")
+    temporary.write_bytes(content)
+    os.replace(temporary, mine)
+    return chosen, backup

@@ -25,14 +25,23 @@ def make_undumpable() -> None:
 
 def limit_memory(memory_mb: int | None) -> None:
     """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
-    if not memory_mb:
+    _limit("RLIMIT_AS", memory_mb)
+
+
+def limit_file_size(memory_mb: int | None) -> None:
+    """No file written larger than the memory limit: a memfd or a /dev/shm file holds memory outside RLIMIT_AS."""
+    _limit("RLIMIT_FSIZE", memory_mb)
+
+
+def _limit(name: str, megabytes: int | None) -> None:
+    if not megabytes:
         return
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows: no rlimits
         return
-    limit = int(memory_mb) * 1024 * 1024
+    limit = int(megabytes) * 1024 * 1024
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(getattr(resource, name), (limit, limit))
     except (ValueError, OSError):
         pass

@@ -178,7 +178,12 @@ def _text(data: dict, key: str, *, optional: bool = False) -> str:
         return ""
     if type(value) is not str:
         raise Malformed(f"{key} is not text")
-    return value[:MAX_TEXT_CHARS]
+    return _printable(value[:MAX_TEXT_CHARS])
+
+
+def _printable(text: str) -> str:
+    """`text` as valid UTF-8 (a lone surrogate, which JSON can carry, becomes "?")."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _number(data: dict, key: str) -> float:
@@ -229,7 +234,7 @@ def _figures(value: Any) -> dict[str, float]:
 def _names(value: Any) -> list[str]:
     if type(value) is not list or len(value) > MAX_NAMES or any(type(n) is not str for n in value):
         raise Malformed("names are not a list of text")
-    return [n[:500] for n in value]
+    return [_printable(n[:500]) for n in value]
 
 
 def parse_record(line: str, token: str) -> Record | None:

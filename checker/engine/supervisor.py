@@ -17,6 +17,7 @@ import secrets
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,12 +26,12 @@ import time
 import weakref
 from pathlib import Path
 
-from checker.engine import reaper
+from checker.engine import proctree, reaper
 from checker.engine.grading import damaged, grade, read_report
 from checker.engine.output import OUTPUT_CAP, CappedReader
 from checker.engine.records import Job, Status
 from checker.engine.verdict import Verdict
-from checker.engine.warmup import JUDGE_MODULES
+from checker.engine.warmup import JUDGE_MODULES, python_command
 
 REPORT_CAP = 4 * 1024 * 1024  # bytes of records: a longer report is damaged, not believed
 # Every check process, in every command (watch, run, verify at any --jobs, dev check, grade),
@@ -80,21 +81,30 @@ class CheckProcess:
         popen_kwargs: dict = {}
         self._ready_fd: int | None = None
         report_fd = None
+        self._job: socket.socket | None = None
+        self._channel_inodes: set[int] = set()
         if _POSIX:
             popen_kwargs["start_new_session"] = True
-            # The judge writes "R<sandbox pid>" here once its imports are done, so a
-            # check's timeout starts then, not while TensorFlow is importing.
-            self._ready_fd, ready_w = os.pipe()
-            report_fd, report_w = os.pipe()
-            popen_kwargs["pass_fds"] = (ready_w, report_w)
-            env["DLX_READY_FD"] = str(ready_w)
-            env["DLX_REPORT_FD"] = str(report_w)
+            # Three socket pairs, not pipes: a socket cannot be reopened through /proc/PID/fd, so learner code of
+            # another run cannot take hold of them while this judge starts (before it makes itself non-dumpable).
+            # The job goes down the first; the judge writes "R<sandbox pid>" on the second once its imports are
+            # done (a check's timeout starts then, not while TensorFlow imports); its records come up the third.
+            self._job, job_child = socket.socketpair()
+            ready_parent, ready_child = socket.socketpair()
+            report_parent, report_child = socket.socketpair()
+            children = (job_child, ready_child, report_child)
+            self._channel_inodes = {os.fstat(end.fileno()).st_ino for end in children}
+            self._ready_fd, report_fd = ready_parent.detach(), report_parent.detach()
+            popen_kwargs["pass_fds"] = (ready_child.fileno(), report_child.fileno())
+            popen_kwargs["stdin"] = job_child.fileno()
+            env["DLX_READY_FD"] = str(ready_child.fileno())
+            env["DLX_REPORT_FD"] = str(report_child.fileno())
         else:  # pragma: no cover - Windows
             popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+            popen_kwargs["stdin"] = subprocess.PIPE
         try:
             self.proc = reaper.spawn(
-                [sys.executable, "-I", "-B", "-m", "checker.judge"],
-                stdin=subprocess.PIPE,
+                python_command("checker.judge"),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -102,8 +112,8 @@ class CheckProcess:
             )
         finally:
             if _POSIX:
-                os.close(ready_w)
-                os.close(report_w)
+                for end in children:
+                    end.close()
         self._output = CappedReader(os.dup(self.proc.stdout.fileno()), OUTPUT_CAP)
         self.proc.stdout.close()
         self._output.start()
@@ -170,12 +180,13 @@ class CheckProcess:
         reaper.forget(self.proc.pid)
         reaper.kill_leftovers()
         for folder in (self._judge_dir, self._sandbox_dir):
-            shutil.rmtree(folder, ignore_errors=True)
-        try:
-            if self.proc.stdin:
-                self.proc.stdin.close()
-        except OSError:
-            pass
+            _remove_folder(folder)
+        for stream in (self.proc.stdin, self._job):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
         # The pipes belong to the reader threads, which close them (see CappedReader).
         if self._ready_lock.acquire(blocking=False):  # else the waiter closes it when it wakes
             try:
@@ -223,10 +234,18 @@ class CheckProcess:
         job = Job(target=str(Path(target).resolve()), check=str(check), module_name=f"dlx_exercise_{exercise}",
                   token=token, workdir=self._judge_dir, memory_mb=memory_mb)
         timed_out = over_memory = False
+        intruders = proctree.holders(self._channel_inodes, allowed={self.proc.pid, os.getpid()})
+        if intruders:
+            self.kill()
+            return self._finish(Verdict(exercise, Status.CRASHED, message=(
+                f"Another process (pid {', '.join(map(str, sorted(intruders)))}) took hold of this check's "
+                "channels while it started, so this run cannot be trusted and was stopped: nothing is graded.\n"
+                "Is code from an earlier exercise (or another dlx) still running? Close it and save again.")),
+                time.perf_counter() - started)
         try:
             try:
-                self.proc.stdin.write(job.to_line().encode())
-                self.proc.stdin.close()
+                self._job.sendall(job.to_line().encode())
+                self._job.shutdown(socket.SHUT_WR)
             except (BrokenPipeError, OSError, ValueError):
                 pass  # the judge is already gone: graded as a crash below
             timed_out, over_memory = self._wait(timeout, memory_mb)
@@ -261,7 +280,8 @@ class CheckProcess:
                 pass
             if time.monotonic() >= deadline:
                 return True, False
-            if memory_mb and self._sandbox_pid and reaper.tree_resident_mb(self._sandbox_pid) > memory_mb:
+            reaper.kill_leftovers()  # a process that left the check's tree during the run holds nothing for long
+            if memory_mb and self._sandbox_pid and proctree.tree_resident_mb(self._sandbox_pid) > memory_mb:
                 return False, True
 
     def _failed_warm_up(self, exercise: str, started: float) -> Verdict:
@@ -288,6 +308,19 @@ class CheckProcess:
         verdict.output_truncated = self._output.overflowed
         verdict.seconds = elapsed
         return verdict
+
+
+def _remove_folder(folder: str) -> None:
+    """Delete a check's private folder, whatever the learner's code made in it (a tree too deep for rmtree)."""
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    except Exception:  # noqa: BLE001 - RecursionError on a very deep tree
+        pass
+    if os.path.exists(folder):
+        try:
+            reaper.run(["rm", "-rf", "--", folder], timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            pass
 
 
 def run_exercise(

@@ -8,9 +8,29 @@ so it imports nothing at module level.
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+
 JUDGE_MODULES = ("numpy", "pytest", "checker.judge.plugin", "checker.testing")
 # numpy.testing before the learner's file, so that the tamper guard's snapshot holds it
 SANDBOX_MODULES = ("numpy", "numpy.testing", "checker.sandbox.loader", "checker.sandbox.tamper")
+
+
+_BOOT = ("import sys, json, runpy; sys.path[:] = json.loads(sys.argv[1]); del sys.argv[1]; "
+         "runpy.run_module(sys.argv[1], run_name='__main__', alter_sys=True)")
+
+
+def python_command(module: str) -> list[str]:
+    """The command that starts a check process running `module`, immune to files planted in the environment.
+
+    `-I` ignores the environment's PYTHON* variables and the current folder; `-S`
+    skips `site`, so no `.pth` file or `sitecustomize` that learner code may have
+    written into site-packages runs; the module search path is this process's,
+    handed over explicitly.
+    """
+    path = [p for p in sys.path if p and os.path.exists(p)]
+    return [sys.executable, "-I", "-S", "-B", "-c", _BOOT, json.dumps(path), module]
 
 
 def warm_up(modules: tuple[str, ...], preload: list[str]) -> None:

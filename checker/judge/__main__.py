@@ -38,8 +38,10 @@ def start_sandbox() -> tuple[subprocess.Popen, socket.socket]:
         env.pop(name, None)
     env["DLX_RPC_FD"] = str(sandbox_end.fileno())
     try:
+        from checker.engine.warmup import python_command
+
         process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-m", "checker.sandbox"],
+            python_command("checker.sandbox"),
             stdin=subprocess.DEVNULL,
             env=env,
             cwd=os.environ.get("DLX_SANDBOX_DIR") or None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from checker.engine.hardening import limit_memory
+from checker.engine.hardening import limit_file_size, limit_memory
 from checker.sandbox.loader import TargetLoadError, load_target
 from checker.sandbox.tamper import Guard
 
@@ -21,6 +21,7 @@ def load(end: Any, path: str, module_name: str, memory_mb: Any, judge_has_tensor
     end.learner_path = os.path.realpath(path)
     end.peer_tensors = bool(judge_has_tensorflow)
     limit_memory(memory_mb if type(memory_mb) is int else None)
+    limit_file_size(memory_mb if type(memory_mb) is int else None)
     _STATE["guard"] = Guard()
     try:
         module = load_target(path, module_name)

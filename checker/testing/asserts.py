@@ -36,19 +36,27 @@ def rng(seed: int = 0) -> np.random.Generator:
 
 
 def fmt(value: Any, precision: int = 4, max_chars: int = 400) -> str:
-    """A compact, readable rendering of a value for a failure message."""
+    """A compact, readable rendering of a value for a failure message.
+
+    An array of two or more dimensions starts on a line of its own, every row indented by two
+    spaces, so that its columns line up whatever text comes before it ("expected: ", "got:      ").
+    """
+    block = False
     if isinstance(value, np.ndarray):
-        with np.printoptions(precision=precision, suppress=True, threshold=40, edgeitems=3, linewidth=78):
+        with np.printoptions(precision=precision, suppress=True, threshold=40, edgeitems=3, linewidth=76):
             text = np.array2string(value, separator=", ")
+        block = value.ndim >= 2
         text = " ".join(text.split()) if value.ndim <= 1 else text
     elif isinstance(value, (float, np.floating)):
         text = f"{float(value):.{precision + 2}g}"
     elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k!r}: {fmt(v, precision, 80)}" for k, v in value.items()) + "}"
+        text = "{" + ", ".join(f"{k!r}: {' '.join(fmt(v, precision, 80).split())}" for k, v in value.items()) + "}"
     else:
         text = repr(value)
     if len(text) > max_chars:
         text = text[: max_chars - 3] + "..."
+    if block:
+        text = "\n" + "\n".join("  " + line for line in text.splitlines())
     return text
 
 
@@ -59,9 +67,9 @@ def _describe_inputs(inputs: Mapping[str, Any] | None) -> str:
     for name, value in inputs.items():
         rendered = fmt(value)
         shape = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else ""
-        if "\n" in rendered:
-            pad = " " * (len(name) + 5)
-            rendered = rendered.replace("\n", "\n" + pad)
+        if rendered.startswith("\n"):  # a 2-D array: its rows under one another, after `name = `
+            rows = [row[2:] for row in rendered[1:].splitlines()]
+            rendered = ("\n" + " " * (len(name) + 5)).join(rows)
         lines.append(f"  {name} = {rendered}{shape}")
     return "\n".join(lines) + "\n"
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from checker.channel import errors
 from checker.channel.judge_end import current
-from checker.channel.proxy import is_remote
+from checker.channel.proxy import is_remote, is_remote_generator
 from checker.channel.proxy import remote_type as _remote_type
 from checker.channel.proxy import type_name as _type_name
 
@@ -53,7 +53,7 @@ def remote_type(value: Any) -> str:
 
 def is_generator(value: Any) -> bool:
     """Whether `value` is a generator object (a function with `yield` was called), here or in the sandbox."""
-    return inspect.isgenerator(value) or _remote_type(value) == "builtins.generator"
+    return inspect.isgenerator(value) or is_remote_generator(value)
 
 
 def learner_isinstance(value: Any, cls: type) -> bool:

@@ -36,7 +36,8 @@ def make_console() -> Console:
 
 def sanitize(text: str) -> str:
     """`text` without terminal escape sequences and control characters (line ends kept as "\\n")."""
-    return _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    text = str(text).encode("utf-8", "replace").decode("utf-8")  # no lone surrogate reaches the terminal
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def learner_text(text: str, style: str = "") -> Text:
@@ -50,3 +51,18 @@ def message(text: str, style: str = "") -> Text:
 
 def group(*items: RenderableType | None) -> Group:
     return Group(*(i for i in items if i is not None))
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` columns: cut at a word boundary where one is near, with an ellipsis."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    if width == 1:
+        return "…"
+    head = text[: width - 1]
+    space = head.rfind(" ")
+    if space >= width // 3:
+        head = head[:space].rstrip(" ,;:—-")
+    return head + "…"

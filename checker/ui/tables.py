@@ -9,7 +9,7 @@ from checker.course.catalog import Catalog, Exercise
 from checker.course.progress import Progress
 from checker.engine.records import Status
 from checker.engine.verdict import Verdict
-from checker.ui.console import sanitize
+from checker.ui.console import cut as _cut, sanitize
 from checker.ui.verdicts import status_label
 
 
@@ -33,15 +33,44 @@ def progress_block(catalog: Catalog, progress: Progress, current_week: int | Non
     return table
 
 
+_SHORT_STATUS = {
+    "not checked yet": "unchecked",
+    "error on import": "import error",
+    "used too much memory": "memory",
+    "changed the checker's tools": "tampered",
+    "file missing": "missing",
+}
+
+
+def _status_cell(status: Status, short: bool) -> Text:
+    label = status_label(status)
+    if short:
+        mark, _, words = label.plain.partition(" ")
+        label = Text(f"{mark} {_SHORT_STATUS.get(words, words)}", style=label.style)
+    return label
+
+
 def exercise_table(catalog: Catalog, progress: Progress, current: str | None, width: int = 100) -> Table:
     """Every exercise by week with its status (and its file, when there is room)."""
-    show_files = width >= 100
+    names = max(len(e.name) for e in catalog.exercises) + 2  # the name and the current one's ◀
+    files = max(len(e.file) for e in catalog.exercises)
+    borders = 3 * 4 + 1  # four columns: "│ " + " " each, and the last "│"
+    short = False
+    for short in (False, True):  # short status words when the long ones leave the title too little room
+        labels = {e.name: _status_cell(progress.status_of(e.name), short) for e in catalog.exercises}
+        statuses = max(max(len(label.plain) for label in labels.values()), len("status"))
+        title_width = width - (names + statuses + files + borders)
+        if title_width >= 24:
+            break
+    show_files = title_width >= 12  # the file is what a learner opens: the title gives way first
+    if not show_files:
+        title_width = width - (names + statuses + borders - 3)
     table = Table(title="Exercises", title_justify="left", expand=False)
-    table.add_column("exercise", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("title", min_width=20, ratio=1)
+    table.add_column("exercise", no_wrap=True, min_width=names)
+    table.add_column("status", no_wrap=True, min_width=statuses)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=max(8, title_width))
     if show_files:
-        table.add_column("file (in exercises/)", style="dim", no_wrap=True)
+        table.add_column("file (in exercises/)", style="dim", no_wrap=True, min_width=files)
     last_week = None
     for exercise in catalog.exercises:
         if exercise.week != last_week:
@@ -53,7 +82,7 @@ def exercise_table(catalog: Catalog, progress: Progress, current: str | None, wi
         name = Text(exercise.name, style="bold" if exercise.name == current else "")
         if exercise.name == current:
             name.append(" ◀", style="cyan")
-        cells = [name, status_label(progress.status_of(exercise.name)), Text(exercise.title)]
+        cells = [name, labels[exercise.name], Text(exercise.title)]
         table.add_row(*cells, *([Text(exercise.file)] if show_files else []))
     return table
 
@@ -106,3 +135,134 @@ def proof_table(proof) -> Table:
         table.add_row(row.exercise.name, status_label(row.stub.status), status_label(row.solution.status),
                       f"{row.solution.seconds:.2f} s", Text(sanitize(row.problem), style="red"))
     return table
+
+
+# --------------------------------------------------------------------------- screens that fit
+
+
+def _window(count: int, selected: int, rows: int) -> range:
+    """`rows` consecutive indices out of `count` with `selected` among them (centred when possible)."""
+    rows = max(1, rows)
+    if count <= rows:
+        return range(count)
+    start = min(max(0, selected - rows // 2), count - rows)
+    return range(start, start + rows)
+
+
+def exercise_lines(
+    exercises: list[Exercise],
+    progress: Progress,
+    current: str | None,
+    selected: int,
+    rows: int,
+    width: int,
+    filter_text: str = "",
+) -> Text:
+    """The interactive list: one line per exercise, the selected one highlighted, `rows` lines at most."""
+    text = Text()
+    name_width = max((len(e.name) for e in exercises), default=4)
+    status_width = 17
+    shown = _window(len(exercises), selected, rows - 1)
+    heading = f"Exercises {selected + 1 if exercises else 0}/{len(exercises)}"
+    if filter_text:
+        heading += f"  filter: {filter_text}"
+    if shown and shown.start > 0:
+        heading += f"  ↑ {shown.start} more"
+    text.append(_cut(heading, width), style="bold")
+    for index in shown:
+        exercise = exercises[index]
+        mine = index == selected
+        pointer = "▶ " if mine else "  "
+        marker = "◀" if exercise.name == current else " "
+        label = status_label(progress.status_of(exercise.name))
+        title_width = width - (2 + 3 + name_width + 1 + 1 + status_width + 1)
+        line = Text("\n")
+        line.append(pointer, style="bold cyan")
+        line.append(f"w{exercise.week} ", style="dim")
+        line.append(exercise.name.ljust(name_width), style="bold" if mine else "")
+        line.append(marker + " ", style="cyan")
+        line.append_text(Text(_cut(label.plain, status_width).ljust(status_width), style=label.style))
+        if title_width >= 8:
+            line.append(" " + _cut(exercise.title, title_width), style="reverse" if mine else "")
+        text.append_text(line)
+    hidden_below = len(exercises) - (shown.stop if shown else 0)
+    if hidden_below > 0:
+        text.append(f"\n  ↓ {hidden_below} more", style="dim")
+    if not exercises:
+        text.append("\n  no exercise matches", style="yellow")
+    return text
+
+
+def results_fit(rows: list[tuple[Exercise, Verdict]], height: int, width: int, title: str = "All exercises") -> Text:
+    """A check-all's outcome in at most `height` lines: the summary, then the exercises that do not pass."""
+    passed = [e for e, r in rows if r.passed]
+    others = [(e, r) for e, r in rows if not r.passed]
+    total_time = sum(r.seconds for _, r in rows)
+    text = Text(_cut(f"{title}: {len(passed)}/{len(rows)} pass ({total_time:.1f} s of checks)", width), style="bold")
+    name_width = max((len(e.name) for e, _ in others), default=4)
+    room = max(1, height - 1)
+    for count, (exercise, result) in enumerate(others):
+        if count == room - 1 and len(others) > room:
+            more = f"… and {len(others) - count} more that do not pass (`dlx verify all` lists them all)"
+            text.append("\n  " + _cut(more, width - 2), style="dim")
+            break
+        label = status_label(result.status)
+        first = "" if result.status == Status.NOT_STARTED else sanitize(result.summary()).replace("\n", " ")
+        line = Text("\n  ")
+        line.append(exercise.name.ljust(name_width) + " ")
+        line.append_text(Text(label.plain.ljust(14), style=label.style))
+        rest = width - (2 + name_width + 1 + 14 + 1)
+        if first and rest >= 10:
+            line.append(" " + _cut(first, rest), style="dim")
+        text.append_text(line)
+    if not others and rows:
+        text.append("\n  every exercise passes", style="green")
+    return text
+
+
+def plain_exercise_list(catalog: Catalog, progress: Progress, current: str | None) -> str:
+    """`dlx list` in a pipe: plain aligned text, every column, no colour, no box drawing."""
+    rows = [("week", "exercise", "status", "title", "file (in exercises/)")]
+    for exercise in catalog.exercises:
+        name = exercise.name + (" *" if exercise.name == current else "")
+        rows.append((str(exercise.week), name, status_label(progress.status_of(exercise.name)).plain, exercise.title, exercise.file))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    done = sum(e.name in progress.done for e in catalog.exercises)
+    lines.append(f"{done}/{len(catalog.exercises)} done; * marks the current exercise")
+    return "\n".join(lines)
+
+
+def check_progress(console, total: int):
+    """A rich progress bar for a run of `total` checks: done/total and how many pass so far.
+
+    Use as a context manager; call `.advance(passed: bool)` as each finishes.
+    """
+    from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+    class _Counter:
+        def __init__(self):
+            self.bar = Bar(
+                TextColumn("checking"),
+                BarColumn(bar_width=24),
+                TextColumn("{task.completed}/{task.total} done, {task.fields[passed]} pass"),
+                TextColumn("{task.fields[last]}", style="dim"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            self.task = self.bar.add_task("checks", total=total, passed=0, last="")
+            self.passed = 0
+
+        def __enter__(self):
+            self.bar.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.bar.__exit__(*exc)
+
+        def advance(self, name: str, passed: bool) -> None:
+            self.passed += bool(passed)
+            self.bar.update(self.task, advance=1, passed=self.passed, last=name)
+
+    return _Counter()

@@ -8,7 +8,7 @@ from rich.text import Text
 from checker.course.catalog import Exercise
 from checker.engine.records import Status
 from checker.engine.verdict import Verdict
-from checker.ui.console import sanitize
+from checker.ui.console import cut, sanitize
 
 STATUS_STYLE = {
     Status.PASSED: ("✓", "green", "passed"),
@@ -36,7 +36,25 @@ def location(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line else path
 
 
-def verdict_panel(exercise: Exercise, result: Verdict, *, show_all: bool = False) -> Panel:
+def debugging_note(exercise: Exercise, message: str) -> str:
+    """A learner's-words reason when the error is the checks' missing keyboard (breakpoint(), input())."""
+    where = f"exercises/{exercise.file}"
+    if "BdbQuit" in message:
+        return (
+            "Your code stopped at breakpoint(), but the checks run your code without a keyboard, so the debugger "
+            "quit at once. Take breakpoint() out before you save. To step through your code, run it yourself: "
+            f"`dlx debug {exercise.name}` starts Python with {where} loaded; call your function there and pdb "
+            "and print work.\n"
+        )
+    if "EOFError" in message and "when reading a line" in message:
+        return (
+            "Your code called input(), but the checks give it no keyboard, so input() met the end of its input at "
+            "once. Take input() out; print() is fine (what it prints is shown below the verdict).\n"
+        )
+    return ""
+
+
+def verdict_panel(exercise: Exercise, result: Verdict, *, show_all: bool = False, width: int | None = None) -> Panel:
     """The verdict of one run: what failed and why (`where_line` says where to look)."""
     mark, style, words = STATUS_STYLE.get(result.status, ("?", "red", result.status))
     body = Text()
@@ -53,6 +71,9 @@ def verdict_panel(exercise: Exercise, result: Verdict, *, show_all: bool = False
         if failure is not None:
             body.append("First failing check: ", style="bold")
             body.append(sanitize(failure.title) + "\n", style="bold red")
+            note = debugging_note(exercise, failure.message)
+            if note:
+                body.append(note, style="yellow")
             body.append(sanitize(failure.message))
     else:
         body.append(sanitize(result.message))
@@ -68,17 +89,41 @@ def verdict_panel(exercise: Exercise, result: Verdict, *, show_all: bool = False
         body.append("\n".join(lines[:SHOWN_OUTPUT_LINES]), style="dim")
         if len(lines) > SHOWN_OUTPUT_LINES or result.output_truncated:
             body.append(f"\n… ({result.output_bytes:,} bytes in all; the rest is not shown)", style="dim")
-    title = Text.assemble((f"{mark} ", style), (f"{exercise.name}", "bold"), f" — {exercise.title}")
+    title = Text.assemble((f"{mark} ", style), (f"{exercise.name}", "bold"))
+    room = (width or 10_000) - 6 - len(title.plain) - 3  # the frame's corners and the title's padding
+    if room >= 8:
+        title.append(" — " + cut(exercise.title, room))
     subtitle = f"{words} · {result.seconds:.2f} s" if result.seconds else words
     return Panel(body, title=title, title_align="left", subtitle=subtitle, subtitle_align="right", border_style=style)
 
 
-def where_line(path: str, line: int | None, title: str = "") -> Text:
-    """`→ path:line  title`: print with soft_wrap=True so terminals can make it a link."""
-    return Text.assemble(("→ ", "bold"), (location(path, line), "cyan"), (f"  {title}" if title else ""))
+def where_line(path: str, line: int | None, title: str = "", width: int | None = None, link: bool = False) -> Text:
+    """`→ path:line  title`, the title dropped (never cut mid-word) when it does not fit `width`.
+
+    With `link`, the path is a terminal hyperlink (OSC 8) to the file: only for a real terminal.
+    """
+    where = location(path, line)
+    style = "cyan"
+    if link:
+        import os
+        from urllib.parse import quote
+
+        style = f"cyan link file://{quote(os.path.abspath(path))}"
+    text = Text.assemble(("→ ", "bold"), (where, style))
+    if title and (width is None or 2 + len(where) + 2 + len(title) <= width):
+        text.append(f"  {title}")
+    return text
 
 
-def running_line(exercise: Exercise) -> Text:
-    return Text(f"⋯ checking {exercise.name} …", style="cyan")
+def running_line(exercise: Exercise, waiting_for: str = "", seconds: float = 0.0) -> Text:
+    """`⋯ checking NAME …`, saying what it waits for first (`starting TensorFlow, first time only`)."""
+    text = Text("⋯ ", style="cyan")
+    if waiting_for:
+        text.append(f"{waiting_for}, then checking {exercise.name} …", style="cyan")
+    else:
+        text.append(f"checking {exercise.name} …", style="cyan")
+    if seconds >= 1:
+        text.append(f" {seconds:.0f} s", style="dim")
+    return text
 
 

@@ -47,7 +47,27 @@ class AllChecked:
     results: list
 
 
-Event = Saved | KeyPressed | VerdictReady | AllChecked
+@dataclass(frozen=True)
+class OneChecked:
+    """One exercise of a check-all finished (`done` of `total` so far, `passed` of them pass)."""
+
+    exercise: Exercise
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Resized:
+    """The terminal changed size (SIGWINCH)."""
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A second passed while a check runs (to update the waiting line)."""
+
+    run: int
+
+
+Event = Saved | KeyPressed | VerdictReady | AllChecked | OneChecked | Resized | Tick
 
 
 class EventLog:

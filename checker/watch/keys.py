@@ -8,6 +8,7 @@ keys directly.  When stdin is not a terminal, keys are read as they come.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from typing import Callable
@@ -18,6 +19,36 @@ try:
     import tty
 except ImportError:  # pragma: no cover - Windows
     termios = tty = select = None
+
+
+_SEQUENCES = {
+    "\x1b[A": "up", "\x1b[B": "down", "\x1b[C": "right", "\x1b[D": "left",
+    "\x1bOA": "up", "\x1bOB": "down", "\x1bOC": "right", "\x1bOD": "left",
+    "\x1b[5~": "pageup", "\x1b[6~": "pagedown", "\x1b[H": "home", "\x1b[F": "end",
+}
+_NAMED = {"\r": "enter", "\n": "enter", "\x7f": "backspace", "\x08": "backspace", "\x1b": "escape"}
+
+
+def decode_keys(data: str) -> list[str]:
+    """Printable characters as themselves; arrows, Enter, Backspace and Escape by name; other sequences dropped."""
+    keys: list[str] = []
+    position = 0
+    while position < len(data):
+        if data[position] == "\x1b" and position + 1 < len(data):
+            match = re.match(r"\x1b(\[[0-9;]*[ -/]*[@-~]|O[A-Za-z])", data[position:])
+            if match:
+                sequence = match.group(0)
+                if sequence in _SEQUENCES:
+                    keys.append(_SEQUENCES[sequence])
+                position += len(sequence)
+                continue
+        char = data[position]
+        if char in _NAMED:
+            keys.append(_NAMED[char])
+        elif char.isprintable():
+            keys.append(char)
+        position += 1
+    return keys
 
 
 class KeyReader:
@@ -77,9 +108,8 @@ class KeyReader:
             if not data:
                 self.on_key(None)
                 return
-            for char in data.decode("utf-8", "ignore"):
-                if char.isprintable():
-                    self.on_key(char)
+            for key in decode_keys(data.decode("utf-8", "ignore")):
+                self.on_key(key)
 
     def _run_windows(self) -> None:  # pragma: no cover - Windows
         import msvcrt

@@ -12,3 +12,6 @@ class View(Enum):
     CONFIRM_RESET = "confirm_reset"  # waiting for y/N
     ALL_RESULTS = "all_results"  # the table of a check-all
     FINISHED = "finished"  # every exercise passes
+    HELP = "help"  # what each key does
+    SOLUTION = "solution"  # the reference solution against the learner's (after a pass)
+    CONFIRM_LIST_RESET = "confirm_list_reset"  # waiting for y/N to reset the exercise selected in the list
