@@ -159,19 +159,10 @@ def verify(context: _Context, selections: tuple[str, ...], jobs: int | None) -> 
     from checker.course import default_jobs
 
     course = context.course
-<<<<<<< HEAD
     selections = selections or ("all",)
     selection = " ".join(selections)
-    picked: set[str] = set()
-    for one in selections:
-        found = course.catalog.select(one)
-        if not found:
-            raise click.BadParameter(f"{one!r} matches no exercise; use {SELECTOR_HELP}.", param_hint="SELECTION")
-        picked.update(e.name for e in found)
+    picked = {e.name for one in selections for e in _selection(course, one)}
     chosen = [e for e in course.catalog.exercises if e.name in picked]  # catalog order, each once
-=======
-    chosen = _selection(course, selection)
->>>>>>> main
     console = ui_console.make_console()
     with tables.check_progress(console, len(chosen)) as counter:
         results = course.check_many(

@@ -122,29 +122,19 @@ class Course:
         """Run several exercises' checks in catalog order: `jobs` processes at a time,
         except the training exercises, each run alone with nothing beside it.
 
-<<<<<<< HEAD
         Every check process has the same maths threads (`supervisor.THREADS`) in every
         command, so what a check computes never depends on `jobs`; a training check
         also gets the machine to itself, so its speed (and its time guard) is that of
         `dlx run`.  Only the order in which the others run changes with `jobs`.
-=======
-        Each process gets its share of the cores for its maths libraries, so that
-        parallel runs do not fight over them (two 2-thread BLAS runs on two cores
-        are several times slower than two 1-thread runs).
         `on_done(exercise, verdict)` is called (from a worker thread) as each one finishes.
->>>>>>> main
         """
 
         def one(exercise: Exercise) -> tuple[Exercise, Verdict]:
             if should_stop and should_stop():
                 return exercise, Verdict(exercise.name, Status.CANCELLED, message="Stopped before it ran.")
-<<<<<<< HEAD
             result = self.check(exercise, target_for(exercise) if target_for else None)
-=======
-            result = self.check(exercise, target_for(exercise) if target_for else None, threads=threads)
             if on_done is not None:
                 on_done(exercise, result)
->>>>>>> main
             return exercise, result
 
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
