@@ -145,20 +145,24 @@ def run(context: _Context, exercise: str | None) -> None:
 
 
 @cli.command()
-@click.argument("selection", required=False, default="all", metavar="[week1|EXERCISE|all]")
+@click.argument("selections", nargs=-1, metavar="[week1|EXERCISE|all]...")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Check processes at once (default: one per core).")
 @pass_ctx
-def verify(context: _Context, selection: str, jobs: int | None) -> None:
+def verify(context: _Context, selections: tuple[str, ...], jobs: int | None) -> None:
     """Check several exercises and print a table (default: all).
 
-    SELECTION is an exercise name (mse, adam, …), a week (week1) or `all`.
-    Exit code 0 only if every selected exercise passes.
+    Each SELECTION is an exercise name (mse, adam, …), a week (week1) or `all`.
+    Exit code 0 only if every selected exercise passes.  Training exercises run
+    one at a time whatever --jobs says; every check computes the same as in `dlx run`.
     """
     from checker.ui import console as ui_console, tables
     from checker.course import default_jobs
 
     course = context.course
-    chosen = _selection(course, selection)
+    selections = selections or ("all",)
+    selection = " ".join(selections)
+    picked = {e.name for one in selections for e in _selection(course, one)}
+    chosen = [e for e in course.catalog.exercises if e.name in picked]  # catalog order, each once
     console = ui_console.make_console()
     with tables.check_progress(console, len(chosen)) as counter:
         results = course.check_many(

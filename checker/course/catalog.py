@@ -38,6 +38,9 @@ class Exercise:
     check: str = ""  # relative to checker/checks; default weekN/test_<name>.py
     tensorflow: bool = False  # the checks import TensorFlow (a warm worker may preload it)
     memory_mb: int = DEFAULT_MEMORY_MB  # the check process's address-space limit
+    # The checks train a model and hold its accuracy to a threshold: `dlx verify` runs them
+    # alone, with nothing beside them, so their speed (and time guard) is that of `dlx run`.
+    training: bool = False
     # Grading (`dlx grade`): what the exercise is worth, who sees it when, and whether
     # a failing run earns the share of its passed checks.  Per-check weights and
     # visibilities are (check function name, value) pairs, kept as tuples so that an
@@ -131,6 +134,7 @@ def load(info_path: Path) -> Catalog:
                     timeout=float(raw.get("timeout", DEFAULT_TIMEOUT)),
                     check=str(raw.get("check", "")),
                     tensorflow=bool(raw.get("tensorflow", False)),
+                    training=bool(raw.get("training", False)),
                     memory_mb=int(
                         raw.get("memory_mb")
                         or max(

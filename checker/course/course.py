@@ -82,8 +82,8 @@ class Course:
         """What a check process imports before its job: TensorFlow only where the checks use it."""
         return ("tensorflow",) if exercise.tensorflow else ()
 
-    def start_process(self, exercise: Exercise, threads: int | None = None) -> supervisor.CheckProcess:
-        return supervisor.CheckProcess(preload=self.preload_for(exercise), threads=threads)
+    def start_process(self, exercise: Exercise) -> supervisor.CheckProcess:
+        return supervisor.CheckProcess(preload=self.preload_for(exercise))
 
     def check(
         self,
@@ -92,8 +92,12 @@ class Course:
         process: supervisor.CheckProcess | None = None,
         threads: int | None = None,
     ) -> Verdict:
-        """Run one exercise's checks (on the learner's file unless `target` is given)."""
-        process = process or self.start_process(exercise, threads)
+        """Run one exercise's checks (on the learner's file unless `target` is given).
+
+        `threads` is accepted and ignored: every check process has `supervisor.THREADS`,
+        in every command, so that one file gets one verdict.
+        """
+        process = process or self.start_process(exercise)
         return process.run(
             exercise.name,
             target or self.path(exercise),
@@ -115,26 +119,36 @@ class Course:
         should_stop: Callable[[], bool] | None = None,
         on_done: Callable[[Exercise, Verdict], None] | None = None,
     ) -> list[tuple[Exercise, Verdict]]:
-        """Run several exercises' checks, `jobs` processes at a time, in catalog order.
+        """Run several exercises' checks in catalog order: `jobs` processes at a time,
+        except the training exercises, each run alone with nothing beside it.
 
-        Each process gets its share of the cores for its maths libraries, so that
-        parallel runs do not fight over them (two 2-thread BLAS runs on two cores
-        are several times slower than two 1-thread runs).
+        Every check process has the same maths threads (`supervisor.THREADS`) in every
+        command, so what a check computes never depends on `jobs`; a training check
+        also gets the machine to itself, so its speed (and its time guard) is that of
+        `dlx run`.  Only the order in which the others run changes with `jobs`.
         `on_done(exercise, verdict)` is called (from a worker thread) as each one finishes.
         """
-        threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
 
         def one(exercise: Exercise) -> tuple[Exercise, Verdict]:
             if should_stop and should_stop():
                 return exercise, Verdict(exercise.name, Status.CANCELLED, message="Stopped before it ran.")
-            result = self.check(exercise, target_for(exercise) if target_for else None, threads=threads)
+            result = self.check(exercise, target_for(exercise) if target_for else None)
             if on_done is not None:
                 on_done(exercise, result)
             return exercise, result
 
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
-            return list(pool.map(one, exercises))
+            futures = []
+            for exercise in exercises:
+                if exercise.training:  # alone: wait for what runs, run it, then go on
+                    for future in futures:
+                        future.exception()
+                    futures.append(pool.submit(one, exercise))
+                    futures[-1].exception()
+                else:
+                    futures.append(pool.submit(one, exercise))
+            return [future.result() for future in futures]
         except BaseException:  # Ctrl-C: stop every check now rather than wait for them
             pool.shutdown(wait=False, cancel_futures=True)
             supervisor.kill_all()

@@ -87,6 +87,7 @@ def grade(
                 name=record.name, title=record.title or record.name, passed=record.passed,
                 kind=problem.kind if problem else None, message=problem.message if problem else "",
                 line=problem.line if problem else None, seconds=record.seconds,
+                figures=dict(record.figures),
             ))
         elif isinstance(record, Tampered):
             tampered = record

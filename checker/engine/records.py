@@ -19,6 +19,8 @@ from typing import Any, Union
 MAX_RECORD_CHARS = 64 * 1024  # a longer line is not a record the judge wrote
 MAX_TEXT_CHARS = 8000  # a message longer than this is cut, whoever sent it
 MAX_NAMES = 2000  # checks in one run, at most
+MAX_FIGURES = 8  # figures one check may report (an accuracy, a loss...)
+MAX_FIGURE_NAME = 40  # characters of a figure's name
 
 
 class Status(StrEnum):
@@ -123,6 +125,7 @@ class CheckRecord:
     outcome: Outcome
     seconds: float = 0.0
     problem: Problem | None = None
+    figures: dict[str, float] = field(default_factory=dict)  # what the check measured: {"accuracy": 0.861}
     event: Event = field(default=Event.CHECK, init=False)
 
     @property
@@ -214,6 +217,20 @@ def _problem(value: Any) -> Problem | None:
                    _line_number(value.get("line")))
 
 
+def _figures(value: Any) -> dict[str, float]:
+    """A check's figures: at most MAX_FIGURES names of text, each a finite number."""
+    if value is None:
+        return {}
+    if type(value) is not dict or len(value) > MAX_FIGURES:
+        raise Malformed("figures are not a small object")
+    figures = {}
+    for name, number in value.items():
+        if type(name) is not str or type(number) not in (int, float) or number != number or abs(number) == float("inf"):
+            raise Malformed("a figure is not a name and a finite number")
+        figures[name[:MAX_FIGURE_NAME]] = float(number)
+    return figures
+
+
 def _names(value: Any) -> list[str]:
     if type(value) is not list or len(value) > MAX_NAMES or any(type(n) is not str for n in value):
         raise Malformed("names are not a list of text")
@@ -248,7 +265,8 @@ def parse_record(line: str, token: str) -> Record | None:
             return Started(_text(data, "name"))
         if event is Event.CHECK:
             return CheckRecord(_text(data, "name"), _text(data, "title"), Outcome(data.get("outcome")),
-                               _number(data, "seconds"), _problem(data.get("problem")))
+                               _number(data, "seconds"), _problem(data.get("problem")),
+                               _figures(data.get("figures")))
         if event is Event.TAMPERED:
             return Tampered(_names(data.get("what")), _text(data, "message"))
         if event is Event.COLLECT_ERROR:

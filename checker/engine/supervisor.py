@@ -33,6 +33,12 @@ from checker.engine.verdict import Verdict
 from checker.engine.warmup import JUDGE_MODULES, python_command
 
 REPORT_CAP = 4 * 1024 * 1024  # bytes of records: a longer report is damaged, not believed
+# Every check process, in every command (watch, run, verify at any --jobs, dev check, grade),
+# gets the same maths threads: a training check's arithmetic (and so its accuracy) depends on
+# how its sums are split among threads, and one file must get one verdict.  A fixed number,
+# not a share of this machine's cores, so that a laptop and a grading server agree too.
+# Parallel runs do not fight over the cores: `check_many` runs training checks alone.
+THREADS = 2
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
@@ -59,13 +65,12 @@ class CheckProcess:
     thread to stop a run in flight.
     """
 
-    def __init__(self, preload: tuple[str, ...] = (), threads: int | None = None):
+    def __init__(self, preload: tuple[str, ...] = ()):
         self.preload = tuple(preload)
         env = dict(os.environ)
         env["DLX_PRELOAD"] = ",".join(preload)
-        if threads:  # the maths libraries' thread pools, unless the user chose already
-            for name in THREAD_VARIABLES:
-                env.setdefault(name, str(threads))
+        for name in THREAD_VARIABLES:  # always THREADS, whatever the shell says: one file, one verdict
+            env[name] = str(THREADS)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env[CHECK_PROCESS_MARK] = str(os.getpid())  # names dlx's check processes for tests and benchmarks
         # Two private folders (mode 0700, unguessable names): the judge's, and the sandbox's own, empty one.

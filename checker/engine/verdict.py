@@ -18,6 +18,7 @@ class CheckResult:
     message: str = ""
     line: int | None = None
     seconds: float = 0.0
+    figures: dict[str, float] = field(default_factory=dict)  # what a training check reached: {"accuracy": 0.861}
 
 
 @dataclass
@@ -49,6 +50,19 @@ class Verdict:
     @property
     def first_failure(self) -> CheckResult | None:
         return next((c for c in self.checks if not c.passed), None)
+
+    @property
+    def figures(self) -> dict[str, float]:
+        """Every figure the checks reported (a training check's accuracy), by name.
+
+        A name several checks report (train_logreg's accuracy with each optimizer) keeps
+        the lowest value: the weakest run is the one worth showing.
+        """
+        merged: dict[str, float] = {}
+        for check in self.checks:
+            for name, value in check.figures.items():
+                merged[name] = min(value, merged.get(name, value))
+        return merged
 
     def summary(self) -> str:
         """One line: the first failing check's title, or why nothing ran."""

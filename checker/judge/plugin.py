@@ -22,6 +22,7 @@ from checker.engine import records as R
 from checker.judge.explain import explain
 from checker.sandbox.tamper import describe as describe_tampering
 from checker.testing import CheckFailure
+from checker.testing.figures import take_figures
 
 
 class Target:
@@ -159,6 +160,7 @@ class DlxPlugin:
         return self._target
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        take_figures()  # a check's figures are its own
         self._emit(R.Started(nodeid.rsplit("::", 1)[-1]))
 
     @pytest.hookimpl(wrapper=True)
@@ -175,7 +177,8 @@ class DlxPlugin:
             elif report.skipped:
                 problem = R.Problem(R.ProblemKind.SKIPPED, "This check was skipped.")
             outcome = R.Outcome.PASSED if report.passed and problem is None else R.Outcome.FAILED
-            self._emit(R.CheckRecord(item.name, _title(item), outcome, report.duration, problem))
+            figures = dict(list(take_figures().items())[:R.MAX_FIGURES])
+            self._emit(R.CheckRecord(item.name, _title(item), outcome, report.duration, problem, figures))
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

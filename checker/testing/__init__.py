@@ -8,7 +8,8 @@ expected, what came back and -- where the mistake has a recognizable signature
 Modules: `asserts` (values and messages), `gradients` (numerical gradients),
 `guards` (inputs left unmodified), `learner_side` (reaching the process where
 the learner's code runs), `data` (the shipped data, cheap checks first),
-`optimizers` (optimizer trajectories), `keras_training` (training a learner's
+`optimizers` (optimizer trajectories), `figures` (what a check measured,
+reported beside its verdict), `keras_training` (training a learner's
 Keras model under a time guard).  Import cost matters -- this package is
 loaded for every check run -- so the Keras helpers are imported on first use
 only, and numpy checks never pay for TensorFlow.
@@ -31,6 +32,7 @@ from checker.testing.asserts import (
     rng,
 )
 from checker.testing.data import after_cheap_checks, shipped, shipped_fashion_mnist
+from checker.testing.figures import fmt_gap, report_figure
 from checker.testing.gradients import gradcheck, numerical_gradient
 from checker.testing.guards import assert_unchanged, call_unchanged, snapshot
 from checker.testing.learner_side import (
@@ -63,7 +65,7 @@ __all__ = [
     "call_unchanged", "snapshot", "assert_unchanged",
     "type_name", "remote_type", "is_generator", "learner_isinstance", "learner_side", "on_learner_side",
     "learner_frame", "at_learner_line", "set_in_place", "seed_global_random", "global_random_state",
-    "learner_cpu_time",
+    "learner_cpu_time", "report_figure", "fmt_gap",
     "shipped", "shipped_fashion_mnist", "after_cheap_checks",
     "call_step", "run_trajectory", "seeded_problem", "state_entry",
     *_LAZY,

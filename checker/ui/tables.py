@@ -88,18 +88,42 @@ def exercise_table(catalog: Catalog, progress: Progress, current: str | None, wi
 
 
 def verify_table(rows: list[tuple[Exercise, Verdict]], title: str = "Results") -> Table:
-    """exercise · status · first failing check · time."""
+    """exercise · status · first failing check, and under it what to fix · what training reached · time."""
     table = Table(title=title, title_justify="left")
     table.add_column("exercise")
     table.add_column("status")
-    table.add_column("first failing check")
+    table.add_column("first failing check", min_width=20, ratio=1)
+    reached = any(result.figures for _, result in rows)  # only where a training check reported what it reached
+    if reached:
+        table.add_column("reached", no_wrap=True)
     table.add_column("time", justify="right")
     for exercise, result in rows:
-        first = "" if result.status in (Status.PASSED, Status.NOT_STARTED) else result.summary()
-        table.add_row(Text(exercise.name), status_label(result.status), Text(sanitize(first)), f"{result.seconds:.2f} s")
+        cell = Text()
+        if result.status not in (Status.PASSED, Status.NOT_STARTED):
+            cell.append(sanitize(result.summary()))
+            why = what_to_fix(result)
+            if why:
+                cell.append("\n" + sanitize(why), style="dim")
+        figures = [Text(sanitize(figures_text(result.figures)))] if reached else []
+        table.add_row(Text(exercise.name), status_label(result.status), cell, *figures, f"{result.seconds:.2f} s")
     return table
 
 
+def what_to_fix(result: Verdict) -> str:
+    """The likely mistake the failing check names, else the first line of its message ("" if it is the title)."""
+    failure = result.first_failure
+    message = failure.message if failure is not None and result.status is Status.FAILED else ""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    named = next((line for line in lines if "likely mistake" in line.lower()), None)
+    line = named or (lines[0] if lines else "")
+    if failure is not None and line == failure.title:
+        return ""
+    return line if len(line) <= 160 else line[:157] + "…"
+
+
+def figures_text(figures: dict[str, float]) -> str:
+    """What the training checks reached, e.g. "accuracy 0.8612"."""
+    return "\n".join(f"{name} {value:.4f}" for name, value in figures.items())
 
 
 def proof_table(proof) -> Table:

@@ -102,3 +102,9 @@ def test_rmsprop_epsilon_inside_the_root_is_named(tmp_path):
     verdict = mutate("adaptive", tmp_path, RMSPROP_STEP, new)
     assert verdict.status == "failed"
     assert "epsilon is inside the square root" in verdict.message
+
+
+def test_a_wrong_default_decay_rate_is_named(tmp_path):
+    verdict = mutate("adaptive", tmp_path, 'config.setdefault("decay_rate", 0.99)', 'config.setdefault("decay_rate", 0.9)')
+    assert verdict.status == "failed"
+    assert "the default decay_rate is 0.9;" in verdict.message, verdict.message

@@ -81,3 +81,13 @@ def test_gradient_sign_flip_is_named(tmp_path):
     verdict = mutate("logistic", tmp_path, "errors = _sigmoid(X @ w) - y", "errors = y - _sigmoid(X @ w)")
     assert verdict.status == "failed"
     assert "sign is flipped" in verdict.message
+
+
+def test_log_of_a_sigmoid_written_with_exp_of_minus_s_is_named_for_what_it_is(tmp_path):
+    """log(1 / (1 + exp(-s))) overflows at s = -1000: the message must not speak of log(1 + exp(s)) alone."""
+    verdict = mutate(
+        "logistic", tmp_path, "return float(np.mean(np.logaddexp(0.0, logits) - y * logits))",
+        "p = 1 / (1 + np.exp(-logits))\n    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))",
+    )
+    assert verdict.status == "failed"
+    assert "log(1 / (1 + np.exp(−s)))" in verdict.message or "log(sigmoid)" in verdict.message, verdict.message

@@ -40,3 +40,9 @@ def test_missing_factor_two_is_named(tmp_path):
     verdict = mutate("mse", tmp_path, "(2.0 / X.shape[0])", "(1.0 / X.shape[0])")
     assert verdict.status == "failed"
     assert "factor 2" in verdict.message
+
+
+def test_mean_absolute_error_is_named(tmp_path):
+    verdict = mutate("mse", tmp_path, "return float(np.mean(residuals**2))", "return float(np.mean(np.abs(residuals)))")
+    assert verdict.status == "failed"
+    assert "mean ABSOLUTE error" in verdict.message, verdict.message

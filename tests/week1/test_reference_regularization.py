@@ -61,3 +61,10 @@ def test_typical_mistakes_are_named(tmp_path, old, new, named):
     verdict = mutate("regularization", tmp_path, old, new)
     assert verdict.status == "failed"
     assert named in verdict.message, verdict.message
+
+
+def test_an_l1_gradient_that_is_not_0_at_w_0_is_named(tmp_path):
+    verdict = mutate("regularization", tmp_path, "grad = lam * np.sign(w).astype(float)",
+                     "grad = lam * np.where(w >= 0, 1.0, -1.0)")
+    assert verdict.status == "failed"
+    assert "at exactly w_j = 0 is not 0: you gave it +λ" in verdict.message, verdict.message

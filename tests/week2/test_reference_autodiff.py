@@ -160,8 +160,9 @@ def test_missing_topological_order_is_named(tmp_path):
         ("(1 - t**2)", "(1 - self.data**2)", "the OUTPUT"),
         ("return other + (-self)", "return self - other", "__rsub__ computed a − 5"),
         ("for node in reversed(order):", "for node in order:", "REVERSED"),
+        ("self.grad += (self.data > 0) * out.grad", "self.grad += (self.data >= 0) * out.grad", "use data > 0"),
     ],
-    ids=["tanh-input", "rsub-order", "not-reversed"],
+    ids=["tanh-input", "rsub-order", "not-reversed", "relu-at-zero"],
 )
 def test_typical_mistakes_are_named(tmp_path, old, new, named):
     verdict = mutate("autodiff", tmp_path, old, new)

@@ -66,3 +66,18 @@ def test_forgotten_dx_is_named(tmp_path):
     verdict = mutate("dense", tmp_path, "return dx, dW, db", "return dW, db")
     assert verdict.status == "failed"
     assert "forgot dx" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        ("dW = x.T @ dout", "dW = x.T @ dout / len(x)", "dW divided by the batch size N"),
+        ("db = dout.sum(axis=0)", "db = dout.sum(axis=0, keepdims=True)", "keepdims=True"),
+    ],
+    ids=["dW-over-N", "db-keepdims"],
+)
+def test_more_mistakes_are_named(tmp_path, old, new, named):
+    """Each classic dense_backward bug reads differently: the message names it."""
+    verdict = mutate("dense", tmp_path, old, new)
+    assert verdict.status == "failed"
+    assert named in verdict.message, verdict.message

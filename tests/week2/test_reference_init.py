@@ -122,3 +122,23 @@ def test_global_random_state_is_named(tmp_path):
                      "return np.random.normal(0.0, std, size=(fan_in, fan_out))")
     assert verdict.status == "failed"
     assert "global random state" in verdict.message
+
+
+TRUNCATED = """    W = rng.normal(0.0, std, size=(fan_in, fan_out))
+    while np.any(np.abs(W) > 2 * std):
+        far = np.abs(W) > 2 * std
+        W[far] = rng.normal(0.0, std, size=int(far.sum()))
+    return W
+"""
+
+
+def test_a_truncated_normal_is_named_as_truncated(tmp_path):
+    verdict = mutate("init", tmp_path, "    return rng.normal(0.0, std, size=(fan_in, fan_out))\n", TRUNCATED)
+    assert verdict.status == "failed"
+    assert "TRUNCATED normal" in verdict.message, verdict.message
+
+
+def test_the_truncated_normals_standard_deviation():
+    """0.8796 independently: a large sample of N(0, 1) kept within ±2."""
+    z = np.random.default_rng(0).normal(size=4_000_000)
+    assert abs(z[np.abs(z) <= 2].std() - 0.8796256610) < 1e-3

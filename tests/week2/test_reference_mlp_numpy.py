@@ -144,3 +144,10 @@ def test_the_training_waits_until_the_other_checks_pass(tmp_path):
     verdict = mutate("mlp_numpy", tmp_path, "order = rng.permutation(n)", "order = np.arange(n)")
     training = [c for c in verdict.checks if "82%" in c.title]
     assert len(training) == 1 and not training[0].passed and "fix the checks above first" in training[0].message
+
+
+def test_gradients_that_accumulate_across_steps_are_named(tmp_path):
+    verdict = mutate("mlp_numpy", tmp_path, 'self.grads[f"W{l}"] = h.T @ dz',
+                     'self.grads[f"W{l}"] = self.grads.get(f"W{l}", 0) + h.T @ dz')
+    assert verdict.status == "failed"
+    assert "the gradients accumulate across calls" in verdict.message, verdict.message

@@ -85,3 +85,21 @@ def test_log_of_softmax_is_named(tmp_path):
     verdict = mutate("softmax_xent", tmp_path, LOG_P, naive)
     assert verdict.status == "failed"
     assert "log of softmax underflow" in verdict.message and "log-sum-exp" in verdict.message
+
+
+XENT_SHIFT = "    z = logits - np.max(logits, axis=1, keepdims=True)\n    log_p"
+
+
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        ("loss = float(-np.mean(log_p[rows, y]))", "loss = float(-np.sum(log_p[rows, y]))", "the sum over the batch"),
+        (XENT_SHIFT, "    logits -= np.max(logits, axis=1, keepdims=True)\n    z = logits\n    log_p", "in place"),
+    ],
+    ids=["loss-summed", "in-place-shift"],
+)
+def test_more_mistakes_are_named(tmp_path, old, new, named):
+    """The loss summed and the caller's logits shifted in place each read differently (dlogits not divided: above)."""
+    verdict = mutate("softmax_xent", tmp_path, old, new)
+    assert verdict.status == "failed"
+    assert named in verdict.message, verdict.message

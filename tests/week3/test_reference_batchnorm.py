@@ -93,3 +93,11 @@ def test_mutant_is_named(tmp_path, old, new, phrase):
     verdict = mutate("batchnorm", tmp_path, old, new)
     assert verdict.status == "failed"
     assert phrase in verdict.message
+
+
+def test_epsilon_added_into_the_running_variance_is_named(tmp_path):
+    verdict = mutate("batchnorm", tmp_path,
+                     'bn_param["running_var"] = momentum * running_var + (1 - momentum) * var',
+                     'bn_param["running_var"] = momentum * running_var + (1 - momentum) * (var + eps)')
+    assert verdict.status == "failed"
+    assert "ε was added into the running variance" in verdict.message, verdict.message

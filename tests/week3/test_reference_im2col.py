@@ -99,3 +99,10 @@ def test_loop_built_im2col_fails_the_speed_check(tmp_path):
 def test_fancy_indexing_im2col_passes(tmp_path):
     verdict = _replace_im2col_body(tmp_path, FANCY_IM2COL)
     assert verdict.status == "passed", verdict.message
+
+
+def test_filters_flattened_channel_first_are_named(tmp_path):
+    verdict = mutate("im2col", tmp_path, "w.reshape(KH * KW * C_in, C_out)",
+                     "w.transpose(2, 0, 1, 3).reshape(KH * KW * C_in, C_out)")
+    assert verdict.status == "failed"
+    assert "flattened channel-first, in (C_in, KH, KW) order" in verdict.message, verdict.message

@@ -168,3 +168,19 @@ def test_a_layer_that_should_be_fine_tuned_but_does_not_move_is_caught():
     frozen_in_effect = _variant("1e-2 if n_trainable == 0 else 1e-3", "1e-2 if n_trainable == 0 else 0.0")
     with pytest.raises(CheckFailure, match="did not change, though it should be fine-tuned"):
         checks.test_frozen_layers_stay_frozen_in_training(frozen_in_effect, 2)
+
+
+def test_the_fresh_encoder_holds_the_checks_random_weights_and_they_are_checked():
+    """The baseline's encoder is initialised by the check and sent over: a build that swaps its weights is named."""
+    fresh = checks.fresh_weights(0)
+    base = checks.encoder_holding(fresh)
+    assert all(np.array_equal(v.numpy(), w) for v, w in zip(base.weights, fresh))
+    assert not all(np.array_equal(w, s) for w, s in zip(fresh, checks.shipped_weights()))
+    checks.build(sol.build_transfer_model, checks.encoder_holding(fresh), weights=fresh)
+
+    def pretrained_instead(base, n_classes, n_trainable=0):
+        base.set_weights(list(checks.shipped_weights()))
+        return sol.build_transfer_model(base, n_classes, n_trainable)
+
+    with pytest.raises(CheckFailure, match="changed the encoder's pre-trained weights"):
+        checks.build(pretrained_instead, checks.encoder_holding(fresh), weights=fresh)

@@ -187,7 +187,10 @@ def test_rmsprop_defaults(ex):
     """rmsprop: config None means learning_rate 1e-2, decay_rate 0.99, epsilon 1e-8, recorded in config"""
     w0, grads = seeded_problem(90, (4,), 3)
     config = run_trajectory(ex.rmsprop, "rmsprop", w0, grads, None, _oracle(w0, grads, 1e-2, 1e-8, 0.99), state_key="cache",
-                  mistakes={RESET: _ws(_oracle(w0, grads, 1e-2, 1e-8, 0.99, reset=True))})
+                  mistakes={RESET: _ws(_oracle(w0, grads, 1e-2, 1e-8, 0.99, reset=True)),
+                            **{f"the default decay_rate is {wrong}; RMSProp's is 0.99 "
+                               "(config.setdefault('decay_rate', 0.99)).": _ws(_oracle(w0, grads, 1e-2, 1e-8, wrong))
+                               for wrong in (0.9, 0.999)}})
     for key, default in (("learning_rate", 1e-2), ("decay_rate", 0.99), ("epsilon", 1e-8)):
         value = state_entry(config, key, "rmsprop", "Called with config=None")
         assert_close(value, default, what=f"config['{key}'] after rmsprop(w, dw, None)", rtol=1e-12, atol=0)

@@ -169,8 +169,10 @@ def _why_not_finite(fn, X, y, w):
             return ""
     if "overflow" in text:
         return (
-            f"numpy reports '{text}'{where}.\nLikely mistake: np.log(1 + np.exp(s)) overflows: e^1000 is inf. "
-            "Use np.logaddexp(0, s), which computes log(e^0 + e^s) without overflow."
+            f"numpy reports '{text}'{where}.\nLikely mistake: np.exp of a large logit overflows (e^1000 is inf), "
+            "whichever form goes through it: log(1 + np.exp(s)) at s = 1000, or log(1 / (1 + np.exp(−s))) "
+            "(log of the sigmoid) at s = −1000. Use np.logaddexp(0, s), which computes log(e^0 + e^s) without "
+            "overflow: the loss is the mean of np.logaddexp(0, s) − y·s."
         )
     return (
         f"numpy reports '{text}'{where}.\nLikely mistake: log(sigmoid) underflows to log(0): σ(s) is exactly "

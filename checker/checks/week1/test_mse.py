@@ -33,6 +33,8 @@ def test_loss_on_a_tiny_example(ex):
             "you divided by the number of features D instead of the number of examples N.": 3.0,
             "you took the square root (that is the RMSE, not the MSE).": np.sqrt(2.0),
             "you averaged the residuals before squaring them.": (2.0 / 3) ** 2,
+            "that is the mean ABSOLUTE error, mean |xᵢ·w − yᵢ|: the MSE squares the residuals, "
+            "mean (xᵢ·w − yᵢ)².": (2.0 + 1.0 + 1.0) / 3,
         },
     )
 

@@ -111,12 +111,17 @@ def _l1_mistakes(w, lam):
             BIAS: lam * np.sign(w),
             "that is the L2 gradient λ·w: the derivative of λ·|w_j| is λ·sign(w_j).": np.concatenate([lam * w[:-1], [0.0]]),
             "w / |w| is 0/0 = NaN at w_j = 0: use np.sign(w), which gives 0 there.": ratio,
+            **({"the gradient at exactly w_j = 0 is not 0: you gave it +λ (w >= 0 counted as positive). The "
+                "convention is sign(0) = 0: use np.sign(w).": np.concatenate([lam * np.where(w[:-1] >= 0, 1.0, -1.0), [0.0]]),
+                "the gradient at exactly w_j = 0 is not 0: you gave it −λ (w > 0 or else negative). The "
+                "convention is sign(0) = 0: use np.sign(w).": np.concatenate([lam * np.where(w[:-1] > 0, 1.0, -1.0), [0.0]])}
+               if np.any(w[:-1] == 0) else {}),
         },
     )
 
 
 def test_l1_on_a_tiny_example(ex):
-    """l1_penalty on a 4-entry w you can check by hand (with a zero weight)"""
+    """l1_penalty on a 4-entry w you can check by hand"""
     w, lam = np.array([1.0, -2.0, 0.0, 3.0]), 0.5
     loss, grad = _call(ex.l1_penalty, "l1_penalty", w, lam)
     # 0.5 · (1 + 2 + 0) = 1.5; the bias 3 does not count; sign(0) = 0

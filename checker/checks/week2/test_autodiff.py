@@ -56,6 +56,11 @@ OPS = [
         "b.relu()", lambda a, b: b.relu(), 0.0, {"b": 0.0},
         {"b": {"relu passed the gradient on although its input is negative: the local derivative is 0 where data ≤ 0.": 1.0}}, {},
     ),
+    (
+        "(a - 2).relu()", lambda a, b: (a - 2).relu(), 0.0, {"a": 0.0},
+        {"a": {"relu's input is exactly 0 here, and you passed the gradient on (data >= 0): the stub's convention "
+               "is a local derivative of 0 at 0, so use data > 0.": 1.0}}, {},
+    ),
     ("-a", lambda a, b: -a, -A, {"a": -1.0}, {"a": {"the sign is lost: −a is a · (−1), so its local derivative is −1.": 1.0}}, {}),
     ("a - b", lambda a, b: a - b, A - B, {"a": 1.0, "b": -1.0}, {"b": {"in a − b the gradient of b is −out.grad (a + (−b)), not +out.grad.": 1.0}}, {}),
     ("a / b", lambda a, b: a / b, A / B, {"a": 1 / B, "b": -A / B**2}, {"b": {"the sign of ∂(a/b)/∂b is wrong: it is −a/b².": A / B**2}}, {}),

@@ -75,6 +75,12 @@ def _backward(ex, dout, cache, x, W):
             "Likely mistake: db not summed over the batch. b is shared by all N examples, so its gradient adds "
             "up their contributions: db = dout.sum(axis=0)."
         )
+    if isinstance(db, np.ndarray) and db.shape == (1, m):
+        fail(
+            f"{what} returned db of shape {db.shape}, expected b's shape {(m,)}.\n"
+            "Likely mistake: db summed with keepdims=True. b has shape (M,), so its gradient must too: "
+            "db = dout.sum(axis=0), without keepdims."
+        )
     dx = assert_array(dx, what=f"{what} (dx)", shape=(n, d))
     dW = assert_array(dW, what=f"{what} (dW)", shape=(d, m))
     db = assert_array(db, what=f"{what} (db)", shape=(m,))

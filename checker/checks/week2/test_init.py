@@ -54,6 +54,9 @@ def _std_mistakes(name, fan_in, fan_out):
         **specific,
         "a uniform distribution on [−σ, σ]; its standard deviation is only σ/√3. Draw from a normal: "
         "rng.normal(0.0, σ, size=...).": s / math.sqrt(3),
+        "a TRUNCATED normal (values beyond 2σ redrawn, as keras' TruncatedNormal does); cutting the tails "
+        "leaves a standard deviation of only 0.88σ. Draw from the plain normal: rng.normal(0.0, σ, size=...).":
+            s * 0.8796256610,  # the std of N(0, 1) truncated to [−2, 2], sqrt(1 − 4φ(2)/(2Φ(2) − 1))
         "a uniform distribution's limit used as the normal's σ: sqrt(6 / ...) is the LIMIT a of the uniform "
         "version U(−a, a). The normal's σ has a 2 where the limit has a 6.": s * math.sqrt(3),
     }

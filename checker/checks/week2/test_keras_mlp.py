@@ -13,6 +13,12 @@ Whether the outputs are logits or probabilities is the learner's choice; the
 check only asks that the compiled loss agrees with it: the loss it reports on a
 batch must equal the cross-entropy computed here (of softmax(outputs) for
 logits, of the outputs themselves for probabilities).
+
+The threshold, 0.84, measured with two maths threads (every check process has
+them): the reference reaches 0.8605 / 0.8615 / 0.8640 on seeds 0 / 1 / 2, the
+plainest MLP (Flatten, Dense(128, relu), Dense(softmax), Adam at its default
+rate, no schedule, no Dropout) 0.8525 / 0.8500 / 0.8500: at least 0.01 of room
+(tests/week3/test_plain_models.py).
 """
 
 import functools
@@ -22,6 +28,8 @@ import numpy as np
 import pytest
 
 from checker.testing import (
+    fmt_gap,
+    report_figure,
     after_cheap_checks,
     assert_true,
     fail,
@@ -222,9 +230,10 @@ def train_and_score(build, seed=0, budget=TIME_BUDGET):
 def assert_accuracy(build, seed=0):
     """Fail unless the model of `build` trains to THRESHOLD test accuracy within the budget."""
     accuracy, seconds, losses = train_and_score(build, seed=seed)
+    report_figure("accuracy", accuracy)
     if accuracy < THRESHOLD:
         fail(
-            f"test accuracy {accuracy:.3f} < {THRESHOLD} needed.\n"
+            f"test accuracy {fmt_gap(accuracy, THRESHOLD)} needed.\n"
             f"Your model trained with model.fit for {EPOCHS} epochs, batches of {BATCH}, on the 10 000 training "
             f"images ({seconds:.1f} s); the training loss went {fmt(losses[0]) if losses else '?'} → "
             f"{fmt(losses[-1]) if losses else '?'}.\n"

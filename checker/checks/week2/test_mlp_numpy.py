@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from checker.testing import (
+    fmt_gap,
+    report_figure,
     assert_array,
     assert_close,
     assert_true,
@@ -368,6 +370,29 @@ def test_backward_uses_the_most_recent_forward(ex):
         )
 
 
+def test_backward_replaces_the_gradients(ex):
+    """a second forward and backward replace model.grads, they do not add to them"""
+    sizes = [4, 5, 3]
+    params, x, upstream = _problem(27, sizes, 6)
+    model = _model(ex, sizes, seed=7)
+    _set_params(model, params)
+    for _ in range(2):
+        _forward(ex, model, x, sizes)
+        grads = _backward(model, upstream, sizes)
+    expected = _oracle_grads(params, x, upstream, 2)
+    for key in _keys(2):
+        assert_close(
+            grads[key],
+            expected[key],
+            what=f"model.grads[{key!r}] after forward(x), backward(dlogits), then the same forward and backward again",
+            mistakes={
+                "the gradients accumulate across calls (+=, or adding to the old model.grads): each backward must "
+                "store fresh gradients (self.grads[key] = ...), or step after step they pile up and training "
+                "diverges.": 2 * expected[key],
+            },
+        )
+
+
 # ---------------------------------------------------------------- step
 
 
@@ -647,9 +672,10 @@ def train_and_score(ex, seed=0, budget=TIME_BUDGET):
 def assert_accuracy(ex, seed=0):
     """Fail unless MLP(SIZES) trained with ex.fit reaches THRESHOLD test accuracy."""
     accuracy, seconds, losses = train_and_score(ex, seed=seed)
+    report_figure("accuracy", accuracy)
     if accuracy < THRESHOLD:
         fail(
-            f"test accuracy {accuracy:.3f} < {THRESHOLD} needed.\n"
+            f"test accuracy {fmt_gap(accuracy, THRESHOLD)} needed.\n"
             f"MLP({SIZES}) trained with your fit on the 10 000 training images, batches of {BATCH}, "
             f"{len(SCHEDULE)} epochs (lr 0.1 for 5, then 0.01) in {seconds:.1f} s; the epoch losses were {fmt(np.array(losses))}.\n"
             "The reference reaches about 0.84. If the loss hardly moved, check step and the gradients; "

@@ -138,11 +138,11 @@ def _trajectories(batches, m, mean0, var0):
     """
     D = batches[0].shape[-1]
 
-    def run(update, ddof=0):
+    def run(update, ddof=0, eps=0.0):
         rm, rv, out = mean0, var0, []
         for xb in batches:
             rm = update(rm, xb.mean(axis=0), mean0, np.zeros(D))
-            rv = update(rv, xb.var(axis=0, ddof=ddof), var0, np.ones(D))
+            rv = update(rv, xb.var(axis=0, ddof=ddof) + eps, var0, np.ones(D))
             out.append((rm, rv))
         return out
 
@@ -159,6 +159,9 @@ def _trajectories(batches, m, mean0, var0):
         "you used the default momentum 0.9 instead of bn_param['momentum'].": run(lambda r, s, r0, d: 0.9 * r + 0.1 * s),
         "the running variance is updated with the unbiased variance (N − 1); use the biased batch variance, "
         "the same one you normalize with.": run(lambda r, s, r0, d: m * r + (1 - m) * s, ddof=1),
+        "ε was added into the running variance (a tiny difference, (1 − momentum)·ε): store the plain batch "
+        "variance in the running average; ε belongs only where you divide, √(var + ε).":
+            run(lambda r, s, r0, d: m * r + (1 - m) * s, eps=1e-5),
     }
 
 

@@ -165,7 +165,7 @@ TINY_WHAT = "conv2d_backward on one 3×3 image, a 2×2 kernel, stride 1, pad 0"
 
 
 def test_dx_tiny(ex):
-    """dx on a 3×3 image with a 2×2 kernel: overlapping windows add up"""
+    """dx on a 3×3 image with a 2×2 kernel you can check by hand (the four windows overlap)"""
     x, w, b, dout = _tiny()
     dx = _backward(ex, x, w, b, dout, 1, 0, TINY_WHAT, "dx")
     # Every window adds the kernel onto its 2×2 patch: the centre pixel is in all four.

@@ -212,6 +212,11 @@ def test_conv_fast_equals_the_loop_convolution(ex, x_shape, w_shape, stride, pad
         wrong = w.reshape(C_out, KH * KW * C_in).T.reshape(w_shape)
         mistakes["the filters are reshaped in the wrong order: use w.reshape(KH·KW·C_in, C_out), whose rows "
                  "follow the (KH, KW, C_in) order of the im2col rows (not w.reshape(C_out, -1).T)."] = _naive_conv(x, wrong, b, stride, pad)
+    if C_in > 1:
+        channels_first = w.transpose(2, 0, 1, 3).reshape(KH * KW * C_in, C_out).reshape(w_shape)
+        mistakes["the filters are flattened channel-first, in (C_in, KH, KW) order (w.transpose(2, 0, 1, 3)): "
+                 "the rows of the weight matrix must follow the (KH, KW, C_in) order of the im2col rows, "
+                 "w.reshape(KH·KW·C_in, C_out) as it is."] = _naive_conv(x, channels_first, b, stride, pad)
     assert_close(got, expected, what=f"conv2d_forward_fast(x, w, b, stride={stride}, pad={pad}) with x of shape "
                  f"{x_shape} and w of shape {w_shape}", mistakes=mistakes)
 

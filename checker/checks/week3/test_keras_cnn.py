@@ -10,8 +10,13 @@ where the learner's code runs (the sandbox); the test images cross there, the
 scores come back by value, and the accuracy and the time are reckoned here.
 
 The catalog asks for 0.88 test accuracy; on the shipped 10 000-image subset a
-small CNN gets there only after ~30 s of training, so the check asks for 0.84
-after 5 epochs (the reference gets 0.85–0.87 over seeds).
+small CNN gets there only after ~30 s of training, so the check asks for 0.82
+after 5 epochs.  Measured with two maths threads (every check process has
+them): the reference gets 0.856–0.873 over seeds 0–2, the keras-io "simple
+MNIST convnet" (Dropout 0.5, no hidden Dense, Adam at 1e-3) 0.835–0.840, the
+stub's network at Adam 1e-3 with logits 0.849 -- the threshold leaves every
+correct model that follows the stub's advice at least 0.01 of room
+(tests/week3/test_plain_models.py).
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ import pytest
 from checker.testing import (
     check_loss_fits_outputs,
     fail,
+    fmt_gap,
     guarded_fit,
     learner_isinstance,
     learner_side,
+    report_figure,
     shipped_fashion_mnist,
     type_name,
 )
 
-THRESHOLD = 0.84
+THRESHOLD = 0.82
 EPOCHS, BATCH = 5, 128
 TIME_BUDGET = 60.0  # seconds of training before the guard stops it
 MAX_PARAMS = 1_000_000
@@ -162,11 +169,12 @@ def test_keeps_the_contract(ex, input_shape, n_classes):
 
 
 def test_test_accuracy(ex):
-    """trained 5 epochs on the shipped subset, it reaches ≥ 0.84 test accuracy"""
+    """trained 5 epochs on the shipped subset, it reaches ≥ 0.82 test accuracy"""
     accuracy, seconds = train_and_score(ex.build_cnn, seed=0)
+    report_figure("accuracy", accuracy)
     if accuracy < THRESHOLD:
         fail(
-            f"After {EPOCHS} epochs (batch size {BATCH}, {seconds:.0f} s), test accuracy {accuracy:.3f} < {THRESHOLD} "
+            f"After {EPOCHS} epochs (batch size {BATCH}, {seconds:.0f} s), test accuracy {fmt_gap(accuracy, THRESHOLD)} "
             "needed.\nThe suggested network (two Conv2D+MaxPooling2D blocks with 32 and 64 filters, Dense(128), "
             "Adam with learning rate 1e-3 to 2e-3) reaches about 0.86. Chance is 0.10: near it, look at the "
             "learning rate and the last layer's activation."

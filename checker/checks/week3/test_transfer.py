@@ -9,16 +9,27 @@ checks repeat them before they train, so a broken model fails in a blink.
 
 Then behaviour: after training, frozen layers are bit-identical and the others
 moved; and on the five classes the encoder never saw, with 20 labels per class,
-the transfer model beats the reference construction (a Dense softmax head,
-Adam(1e-2)) on a frozen, freshly initialised copy of the encoder
-(keras.models.clone_model) by at least MARGIN.
+the transfer model beats the very same construction (the learner's own
+function, so the same head, optimizer and learning rate) on a freshly
+initialised copy of the encoder (keras.models.clone_model) by at least MARGIN.
+Comparing like with like is what makes the check measure the point of the
+exercise (pre-trained features beat random ones with few labels) and not the
+learning rate: with a fixed baseline at Adam(1e-2), a correct head trained at
+Adam's default 1e-3 lost to a head on random features.
 
-Where things run: the learner's copy of the encoder is loaded where the
-learner's code runs (learner_side(load_encoder)), so that its build function can
-freeze it and its model train it; weights, shapes and test-set scores come back
-by value and are judged here, the pre-trained weights against the judge's own
-copy of the shipped file.  The baseline involves no learner code: it is built
-and trained here, locally.
+Where things run: the encoders the learner's function gets are made where the
+learner's code runs (learner_side), so that it can freeze them and its models
+train them; weights, shapes and test-set scores come back by value and are
+judged here.  The weights are the judge's: the pre-trained ones are held
+against its own copy of the shipped file, and the baseline's fresh encoder is
+initialised here and its random weights sent over, so both are checked
+unchanged after the build.  The baseline is the learner's own construction, so
+it trains where the learner's code runs too: what cannot be prevented there is
+code written on purpose to train its own baseline badly.
+
+Measured (mean of 3 draws): the reference 0.853 vs 0.766 on a fresh encoder
+(seed 0), 0.874 vs 0.794 (seed 1); keras-io's transfer recipe at Adam's default
+1e-3, which failed against the old fixed Adam(1e-2) baseline, 0.787 vs 0.408.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ from checker.testing import (
     learner_isinstance,
     guarded_fit,
     learner_side,
+    report_figure,
     shipped,
     shipped_fashion_mnist,
     type_name,
@@ -46,7 +58,7 @@ N_CLASSES = len(NEW_CLASSES)
 PER_CLASS, EPOCHS, BATCH = 20, 20, 10
 DRAWS = 3  # label draws averaged over: one draw of 100 images is a noisy yardstick
 MARGIN = 0.02
-TIME_BUDGET = 60.0  # seconds for all the training runs of the learner's models in one check together
+TIME_BUDGET = 90.0  # seconds for all the training runs of one check together (both arms, every draw)
 
 
 # ---------------------------------------------------------------- data and encoder
@@ -85,6 +97,19 @@ def encoder():
     """A fresh copy of the shipped encoder where the learner's code runs, so its model can freeze and train it."""
     shipped_weights()  # a missing file is named here first
     return learner_side(load_encoder)
+
+
+def fresh_weights(seed: int) -> list:
+    """Freshly initialised weights for the encoder (keras.models.clone_model with `seed`), drawn here."""
+    keras.utils.set_random_seed(seed)
+    return [np.asarray(w) for w in keras.models.clone_model(_encoder_here()).get_weights()]
+
+
+def encoder_holding(weights):
+    """The encoder's architecture holding `weights` (the check's), made where the learner's code runs."""
+    base = load_encoder()
+    base.set_weights(weights)
+    return base
 
 
 def weighted_layers(base):
@@ -196,13 +221,13 @@ def check_model(model, base, n_classes, n_trainable, pretrained=None):
     check_loss_fits_outputs(model, want_in[1:], n_classes, part="head")
 
 
-def build(build_fn, base, n_trainable=None, n_classes=N_CLASSES):
+def build(build_fn, base, n_trainable=None, n_classes=N_CLASSES, weights=None):
     """Call the learner's function (without n_trainable when None: its default must be 0) and check the result.
 
-    `base` is a fresh copy of the shipped encoder (`encoder()`): its weights must still be the shipped ones after
-    the build.
+    `base` holds `weights` (the check's own values; default: the shipped pre-trained ones, for `encoder()`), and
+    must still hold them after the build.
     """
-    pretrained = shipped_weights()
+    pretrained = shipped_weights() if weights is None else weights
     if n_trainable is None:
         model, n_trainable = build_fn(base, n_classes), 0
     else:
@@ -236,34 +261,12 @@ def _fit_and_score(model, x, y, budget, what):
     return _score(model, what), seconds
 
 
-def scratch_model(base, n_classes):
-    """The baseline's construction (the reference's, n_trainable=0): base frozen, a Dense softmax head, Adam(1e-2)."""
-    base.trainable = False
-    inputs = keras.Input(shape=base.input_shape[1:])
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(base(inputs))
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def scratch_accuracy(draw: int) -> float:
-    """The baseline for label draw `draw`: the reference construction on a freshly initialised encoder, trained here.
-
-    No learner code is involved, so it runs in this process: nothing the learner's code does can weaken it.
-    """
-    x, y = few_labels(draw)
-    keras.utils.set_random_seed(draw)
-    fresh = keras.models.clone_model(_encoder_here())  # same architecture, freshly initialised weights
-    model = scratch_model(fresh, N_CLASSES)
-    model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
-    return _score(model, "the model on a fresh encoder")
-
-
 def train_and_score(build_fn, seed: int = 0) -> tuple[float, float, float]:
     """Transfer vs. scratch on few labels, each the mean over DRAWS label draws: (transfer, scratch, seconds).
 
-    The learner's models train where its code runs, seeded there, under one shared TIME_BUDGET; the baseline
-    trains here (its time is not the learner's).
+    Scratch is `build_fn` on an encoder of freshly initialised weights (drawn here).  Both models are seeded
+    alike and trained where the learner's code runs, under one shared TIME_BUDGET; both accuracies are reckoned
+    here.
     """
     started = time.perf_counter()
     spent = 0.0
@@ -274,7 +277,12 @@ def train_and_score(build_fn, seed: int = 0) -> tuple[float, float, float]:
         accuracy, seconds = _fit_and_score(build(build_fn, encoder()), x, y, TIME_BUDGET - spent, "your transfer model")
         spent += seconds
         transfer.append(accuracy)
-        scratch.append(scratch_accuracy(draw))
+        fresh = fresh_weights(draw)  # same architecture, freshly initialised weights
+        learner_side(keras.utils.set_random_seed, draw)  # the same head initialisation and batch order
+        model = build(build_fn, learner_side(encoder_holding, fresh), weights=fresh)
+        accuracy, seconds = _fit_and_score(model, x, y, TIME_BUDGET - spent, "the model on a fresh encoder")
+        spent += seconds
+        scratch.append(accuracy)
     return float(np.mean(transfer)), float(np.mean(scratch)), time.perf_counter() - started
 
 
@@ -328,14 +336,17 @@ def test_frozen_layers_stay_frozen_in_training(ex, n_trainable):
 def test_transfer_beats_training_from_scratch(ex):
     """with 20 labels per class, the pre-trained encoder beats a freshly initialised one by ≥ 0.02 accuracy"""
     transfer, scratch, seconds = train_and_score(ex.build_transfer_model, seed=0)
+    report_figure("accuracy", transfer)
+    report_figure("scratch accuracy", scratch)
     if transfer < scratch + MARGIN:
         fail(
             f"On the {N_CLASSES} new classes ({', '.join(NEW_CLASS_NAMES)}) with {PER_CLASS} labelled images each, "
             f"{EPOCHS} epochs (batch size {BATCH}), mean test accuracy over {DRAWS} draws of the labelled images "
             f"({seconds:.0f} s in all):\n"
-            f"  your transfer model:                                     {transfer:.3f}\n"
-            f"  a softmax head on a frozen, freshly initialised encoder: {scratch:.3f}\n"
-            f"The transfer model must be at least {MARGIN} better; the reference wins by about 0.08 to 0.14.\n"
+            f"  your transfer model:                       {transfer:.4f}\n"
+            f"  the same on a freshly initialised encoder: {scratch:.4f}\n"
+            f"The transfer model must be at least {MARGIN} better (it is {transfer - scratch:+.4f}); "
+            "the reference wins by about 0.08 to 0.14.\n"
             "Are the pre-trained weights really used (base itself, not a copy) and frozen? Chance is 0.2: near it, "
             "look at the learning rate (1e-2 for a head on frozen features) and the head's activation."
         )
