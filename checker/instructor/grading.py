@@ -10,7 +10,6 @@ recorded as not graded (zero, with the reason) and the batch goes on.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -96,13 +95,12 @@ def grade(
     lock = threading.Lock()
     if on_start:
         on_start(done, total)
-    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
 
     def one(item: tuple[int, Exercise, Path]) -> None:
         nonlocal done
         index, exercise, target = item
         try:
-            verdict = course.check(exercise, target=target, threads=threads)
+            verdict = course.check(exercise, target=target)
         except Exception as exc:  # dlx's own failure on this pair: recorded, never fatal to the batch
             verdict = Verdict(
                 exercise.name, Status.CRASHED,
@@ -114,9 +112,13 @@ def grade(
             if on_progress:
                 on_progress(done, total, submissions[index].student, exercise.name, verdict)
 
+    # As `dlx verify` does: the training checks run one at a time with nothing beside them (same threads, same
+    # machine share, so one file gets one verdict), the others `jobs` at a time.
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        list(pool.map(one, work))
+        list(pool.map(one, [item for item in work if not item[1].training]))
+        for item in (item for item in work if item[1].training):
+            one(item)
     except BaseException:  # Ctrl-C: stop every check now
         pool.shutdown(wait=False, cancel_futures=True)
         supervisor.kill_all()
