@@ -332,24 +332,8 @@ def test_4_a_fifo_in_place_of_the_result_file_gives_a_verdict_in_bounded_time(tm
 
 # --------------------------------------------------------------------------- 5. malformed records
 
-# A token-bearing record (attack 1) with a string where grade() expects a number.
-MALFORMED_CHECK = {"event": "check", "name": "zz", "outcome": "passed", "seconds": "soon"}
-
-
-def test_5_a_malformed_record_gives_a_crashed_verdict_not_a_traceback(tmp_path, private_tmp):
-    """Attack: forge the report (attack 1) with one record whose `seconds` is a string.  Today grade() raises
-    ValueError out of run_exercise, which ends `dlx run` / `dlx verify` with a Python traceback."""
-    forged = tmp_path / "forged.txt"
-    source = f"import numpy as np\nFORGED = {str(forged)!r}\n" + FORGE + WRONG.replace(
-        "    return 0.0", f"    _forge(os.path.join(os.getcwd(), 'result.jsonl'), {MALFORMED_CHECK!r})\n    return 0.0", 1)
-    try:
-        verdict = run_source("mse", source, tmp_path)
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"the runner raised {type(exc).__name__}: {exc}")
-    if not forged.exists():
-        pytest.skip("attack 1 is closed (no token-bearing record can be written): the grade() tests below remain")
-    assert verdict.status == V.CRASHED, verdict.status
-    assert "Traceback" not in verdict.message
+# (Attack 5 through the engine needed a forged, token-bearing report, i.e. attack 1, which is closed: the
+# malformed records are now fed to the grading directly, below.)
 
 
 def _complete(names=("a", "b")) -> list[dict]:
