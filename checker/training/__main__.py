@@ -28,9 +28,18 @@ class Events:
         self._out.flush()
 
 
+def _import_tensorflow_quietly() -> None:
+    """TensorFlow's C++ start-up log (absl, oneDNN) is not the learner's output: it is not shown."""
+    from checker.engine.warmup import _quiet_descriptors
+
+    with _quiet_descriptors():
+        import tensorflow  # noqa: F401 - imported for its start-up log only
+
+
 def train(job: dict, emit: Events) -> int:
     from checker.training import captioner, learner_code
 
+    _import_tensorflow_quietly()
     stop = {"asked": False}
     signal.signal(signal.SIGINT, lambda *_: stop.update(asked=True))
     config = captioner.Config(**job["config"])
@@ -62,6 +71,7 @@ def train(job: dict, emit: Events) -> int:
 def caption(job: dict, emit: Events) -> int:
     from checker.training import captioning, learner_code
 
+    _import_tensorflow_quietly()
     code = learner_code.load(Path(job["code_dir"]), job["files"],
                              ("vocabulary", "image_features", "greedy", "beam_search"))
     for result in captioning.caption_files(code, Path(job["folder"]), [Path(p) for p in job["images"]], job["beam"]):

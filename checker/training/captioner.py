@@ -254,54 +254,45 @@ class Trainer:
         return [float(h) for h in history]
 
     def _loss(self) -> Callable:
-        """The learner's masked loss; under a strategy of several replicas, scaled so that summed gradients average."""
-        loss = self.code.functions["masked_caption_loss"]
-        replicas = getattr(self, "strategy", None).num_replicas_in_sync if hasattr(self, "strategy") else 1
-        if replicas == 1:
-            return loss
-        return lambda logits, targets, pad_id: loss(logits, targets, pad_id) / replicas
+        return self.code.functions["masked_caption_loss"]
 
     def _distributed(self, loss_fn: Callable, epochs: int, rng: np.random.Generator, on_batch: Callable) -> list:
-        """One global batch at a time, split over the replicas (`strategy.run`), with the learner's decoder and loss.
+        """Keras' own distributed loop (`model.fit` under the strategy) with the learner's decoder and masked loss.
 
-        The step is exercise 57's, written as a tf.function (the learner's own
-        `caption_train_step` returns a Python float, which a replica cannot); its
-        gradients are summed over the replicas, hence the loss scaled by `_loss`.
+        The learner's `caption_train_step` returns a Python float, which a replica
+        cannot; Keras splits each global batch over the replicas and sums their
+        gradients itself, so the loss goes in unscaled.
         """
-        import tensorflow as tf
+        import keras
 
-        strategy, config = self.strategy, self.config
+        masked = self.code.functions["masked_caption_loss"]
+        config = self.config
         n = len(self.captions)
         n_batches = -(-n // config.batch_size)
+        with self.strategy.scope():
+            self.decoder.compile(optimizer=self.optimizer, loss=lambda targets, logits: masked(logits, targets, 0))
 
-        @tf.function
-        def replicated(features, captions):
-            def one(f, c):
-                with tf.GradientTape() as tape:
-                    loss = loss_fn(self.decoder([f, c[:, :-1]], training=True), c[:, 1:], 0)
-                grads = tape.gradient(loss, self.decoder.trainable_variables)
-                self.optimizer.apply_gradients(zip(grads, self.decoder.trainable_variables))
-                return loss
+        class Progress(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.epoch = 0
 
-            per_replica = strategy.run(one, args=(features, captions))
-            return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+            def on_epoch_begin(self, epoch, logs=None):
+                self.epoch = epoch
 
-        history = []
-        for epoch in range(epochs):
-            order = rng.permutation(n)
-            losses = []
-            for batch in range(n_batches):
-                index = order[batch * config.batch_size:(batch + 1) * config.batch_size]
-                if len(index) < strategy.num_replicas_in_sync:
-                    continue
-                dataset = tf.data.Dataset.from_tensor_slices((self.features[index], self.captions[index]))
-                dataset = dataset.batch(len(index))
-                for features, captions in strategy.experimental_distribute_dataset(dataset):
-                    loss = float(replicated(features, captions))
-                losses.append(loss)
-                on_batch(epoch, batch, n_batches, loss)
-            history.append(float(np.mean(losses)))
-        return history
+            def on_train_batch_end(self, batch, logs=None):
+                on_batch(self.epoch, batch, n_batches, float((logs or {}).get("loss", 0.0)))
+
+        import tensorflow as tf
+
+        order = rng.permutation(n)
+        inputs = (self.features[order], self.captions[order, :-1].astype(np.int32))
+        dataset = tf.data.Dataset.from_tensor_slices((inputs, self.captions[order, 1:].astype(np.int32)))
+        dataset = dataset.shuffle(n, seed=config.seed).batch(config.batch_size)
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        history = self.decoder.fit(dataset.with_options(options), epochs=epochs, verbose=0, callbacks=[Progress()])
+        return [float(v) for v in history.history.get("loss", [])]
 
     # ------------------------------------------------------------ after training
     def save(self) -> Path:
