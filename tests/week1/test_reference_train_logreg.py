@@ -144,4 +144,4 @@ def test_a_loop_that_never_updates_w_fails_the_accuracy_checks(tmp_path):
     verdict = mutate("train_logreg", tmp_path, "w, config = step(w, dw, config)", "_, config = step(w, dw, config)")
     failed = [c for c in verdict.checks if not c.passed and "accuracy" in c.title]
     assert len(failed) == len(checks.OPTIMIZERS)
-    assert all("0.500 accuracy" in c.message and "all zeros" in c.message for c in failed)
+    assert all("0.5000 accuracy" in c.message and "all zeros" in c.message for c in failed)
