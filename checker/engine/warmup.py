@@ -41,14 +41,14 @@ def warm_up(modules: tuple[str, ...], preload: list[str]) -> None:
     is not the learner's output: it goes to a scratch file, shown only if the
     warm-up fails (then it says why).
     """
-    with _quiet_descriptors():
+    with quiet_descriptors():
         for name in (*modules, *preload):
             __import__(name)
         if "tensorflow" in preload:
             warm_up_keras()
 
 
-class _quiet_descriptors:
+class quiet_descriptors:
     """Send fds 1 and 2 to a scratch file while the block runs; replay it if the block raises."""
 
     def __enter__(self) -> None:

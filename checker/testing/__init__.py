@@ -33,6 +33,7 @@ from checker.testing.asserts import (
 )
 from checker.testing.data import after_cheap_checks, shipped, shipped_fashion_mnist
 from checker.testing.figures import fmt_gap, report_figure
+from checker.testing.decoding import StepDecoder
 from checker.testing.gradients import gradcheck, numerical_gradient
 from checker.testing.guards import assert_unchanged, call_unchanged, snapshot
 from checker.testing.learner_side import (
@@ -61,7 +62,7 @@ _LAZY = {  # imported on first use: these import keras
 __all__ = [
     "CheckFailure", "fail", "rng", "fmt", "plain_array",
     "assert_array", "assert_scalar", "assert_close", "assert_true",
-    "numerical_gradient", "gradcheck",
+    "numerical_gradient", "gradcheck", "StepDecoder",
     "call_unchanged", "snapshot", "assert_unchanged",
     "type_name", "remote_type", "is_generator", "learner_isinstance", "learner_side", "on_learner_side",
     "learner_frame", "at_learner_line", "set_in_place", "seed_global_random", "global_random_state",

@@ -30,9 +30,9 @@ class Events:
 
 def _import_tensorflow_quietly() -> None:
     """TensorFlow's C++ start-up log (absl, oneDNN) is not the learner's output: it is not shown."""
-    from checker.engine.warmup import _quiet_descriptors
+    from checker.engine.warmup import quiet_descriptors
 
-    with _quiet_descriptors():
+    with quiet_descriptors():
         import tensorflow  # noqa: F401 - imported for its start-up log only
 
 

@@ -243,7 +243,7 @@ class Trainer:
         remaining = config.epochs - first_epoch
         if remaining <= 0:
             return []
-        loss_fn = self._loss()
+        loss_fn = self.code.functions["masked_caption_loss"]
         if config.strategy == "default":
             history = self.code.call("train_captioner", "fit_captioner", self.decoder, self.optimizer, loss_fn,
                                      self.features, self.captions, 0, remaining, config.batch_size, rng, on_batch)
@@ -252,9 +252,6 @@ class Trainer:
         self.epoch.assign(config.epochs)
         self.manager.save()
         return [float(h) for h in history]
-
-    def _loss(self) -> Callable:
-        return self.code.functions["masked_caption_loss"]
 
     def _distributed(self, loss_fn: Callable, epochs: int, rng: np.random.Generator, on_batch: Callable) -> list:
         """Keras' own distributed loop (`model.fit` under the strategy) with the learner's decoder and masked loss.

@@ -12,12 +12,11 @@ multiplied, finished hypotheses dropped or extended past END, the last or the
 worst hypothesis returned) are decoded the same way so that each is named.
 """
 
-import zlib
 
 import numpy as np
 import pytest
 
-from checker.testing import fail, fmt, rng, type_name
+from checker.testing import StepDecoder, fail, fmt, rng, type_name
 
 START, END = 2, 3
 
@@ -44,62 +43,6 @@ END_INSIDE = (
 LAST = "the hypothesis that finished last was returned: return the one with the HIGHEST score, finished or live."
 WORST = "the hypothesis with the lowest score was returned (a sort in the wrong direction?): return the highest."
 GREEDY = "this is the greedy caption: keep the beam_width best candidates at every step, not only the single best."
-
-
-class _Decoder:
-    """A made-up decoder; __call__ is the step function handed to the learner's code."""
-
-    def __init__(self, features, vocab_size=8, seed=0, table=None, end_bias=1.5):
-        self.features, self.vocab_size, self.seed = features, vocab_size, seed
-        self.table, self.end_bias = table or {}, end_bias
-        self.issued = set()
-        self.calls = 0
-        self.problems = []
-
-    def log_probs(self, prefix):
-        """log P(next | prefix), prefix = the tokens fed so far (START first)."""
-        said = tuple(prefix[1:])
-        if said in self.table:
-            p = np.asarray(self.table[said], dtype=float)
-            return np.log(p / p.sum())
-        key = zlib.crc32(np.asarray((self.seed, *prefix), dtype=np.int64).tobytes())
-        logits = np.random.default_rng(key).normal(scale=2.0, size=self.vocab_size)
-        logits += 0.3 * np.resize(self.features, self.vocab_size)
-        logits[END] = -30.0 if self.end_bias is None else logits[END] + self.end_bias * (len(said) - 3)
-        logits[START] = -30.0  # a decoder never says START
-        logits -= logits.max()
-        return logits - np.log(np.sum(np.exp(logits)))
-
-    def __call__(self, features, token, state):
-        self.calls += 1
-        if not (isinstance(features, np.ndarray) and features.shape == self.features.shape and np.array_equal(features, self.features)):
-            self._problem(
-                f"step_fn was called with features = {fmt(features)}: pass the image's features, "
-                f"{fmt(self.features)}, unchanged on every call: step_fn(features, token, state)."
-            )
-        if np.ndim(token) != 0 or not isinstance(token, (int, np.integer)):
-            self._problem(f"step_fn was called with token = {fmt(token)} ({type_name(token)}): pass one int, e.g. int(np.argmax(log_probs)).")
-            token = int(np.ravel(token)[0])
-        if state is None:
-            if self.calls > 1:
-                self._problem(
-                    "step_fn got state = None after its first call: pass back the state it returned "
-                    "(log_probs, state = step_fn(features, token, state)); None is for the first call only."
-                )
-            prefix = ()
-        elif isinstance(state, tuple) and state in self.issued:
-            prefix = state[1]
-        else:
-            self._problem(f"step_fn got state = {fmt(state)}, which it never returned: pass back exactly the state it returned.")
-            prefix = ()
-        prefix = prefix + (int(token),)
-        new_state = ("decoder state", prefix)
-        self.issued.add(new_state)
-        return self.log_probs(prefix), new_state
-
-    def _problem(self, message):
-        if not self.problems:
-            self.problems.append(message)
 
 
 def _greedy(decoder, max_len):
@@ -243,24 +186,24 @@ FINISHED_EARLY_TEXT = (
 @pytest.mark.parametrize("width", [3, 2])
 def test_finds_the_caption_greedy_misses(ex, width):
     """beam_search finds 'red bag' (0.342) where greedy decoding says 'a shoe' (0.096)"""
-    _check(ex, _Decoder(np.zeros(3), vocab_size=8, table=GREEDY_MISSES), width, 10, shown=GREEDY_MISSES_TEXT)
+    _check(ex, StepDecoder(np.zeros(3), vocab_size=8, table=GREEDY_MISSES), width, 10, shown=GREEDY_MISSES_TEXT)
 
 
 @pytest.mark.parametrize("width", [2, 4])
 def test_finished_hypotheses_are_kept(ex, width):
     """beam_search keeps 'a' + END, finished at step 2, against the hypotheses that go on"""
-    _check(ex, _Decoder(np.zeros(3), vocab_size=8, table=FINISHED_EARLY), width, 8, shown=FINISHED_EARLY_TEXT)
+    _check(ex, StepDecoder(np.zeros(3), vocab_size=8, table=FINISHED_EARLY), width, 8, shown=FINISHED_EARLY_TEXT)
 
 
 def test_width_one_is_greedy_on_the_tiny_decoder(ex):
     """beam_search with beam_width = 1 says greedy's 'a shoe'"""
-    _check(ex, _Decoder(np.zeros(3), vocab_size=8, table=GREEDY_MISSES), 1, 10, shown=GREEDY_MISSES_TEXT)
+    _check(ex, StepDecoder(np.zeros(3), vocab_size=8, table=GREEDY_MISSES), 1, 10, shown=GREEDY_MISSES_TEXT)
 
 
 @pytest.mark.parametrize("seed, vocab_size, max_len", [(0, 8, 12), (1, 20, 6), (2, 5, 20), (3, 30, 3)])
 def test_width_one_equals_greedy(ex, seed, vocab_size, max_len):
     """beam_search with beam_width = 1 equals greedy decoding on seeded made-up decoders"""
-    decoder = _Decoder(rng(seed).normal(size=3 + seed), vocab_size=vocab_size, seed=seed)
+    decoder = StepDecoder(rng(seed).normal(size=3 + seed), vocab_size=vocab_size, seed=seed)
     assert _beam(decoder, 1, max_len) == _greedy(decoder, max_len)
     _check(ex, decoder, 1, max_len)
 
@@ -271,11 +214,11 @@ def test_width_one_equals_greedy(ex, seed, vocab_size, max_len):
 )
 def test_random_decoders(ex, seed, vocab_size, width, max_len):
     """beam_search on seeded made-up decoders of several vocabulary sizes, widths and max_len"""
-    decoder = _Decoder(rng(seed).normal(size=5), vocab_size=vocab_size, seed=seed, end_bias=0.8)
+    decoder = StepDecoder(rng(seed).normal(size=5), vocab_size=vocab_size, seed=seed, end_bias=0.8)
     _check(ex, decoder, width, max_len)
 
 
 def test_caption_without_end(ex):
     """beam_search returns max_len tokens when END never wins"""
-    decoder = _Decoder(rng(20).normal(size=4), vocab_size=9, seed=20, end_bias=None)
+    decoder = StepDecoder(rng(20).normal(size=4), vocab_size=9, seed=20, end_bias=None)
     _check(ex, decoder, 3, 5)

@@ -10,12 +10,11 @@ END, END or START in the caption, one step too many or too few) are decoded
 the same way so that each is named.
 """
 
-import zlib
 
 import numpy as np
 import pytest
 
-from checker.testing import fail, fmt, rng, type_name
+from checker.testing import StepDecoder, fail, fmt, rng, type_name
 
 START, END = 2, 3
 
@@ -25,62 +24,6 @@ START_KEPT = "START is in the caption: start_id is given, not generated; the cap
 ONE_MORE = "one token too many: call step_fn at most max_len times (for _ in range(max_len)), END counting as a step."
 ONE_LESS = "one token too few: a caption without END has exactly max_len tokens (for _ in range(max_len))."
 SAMPLED = "the token fed to step_fn was not the one just chosen: pass token = argmax(log_probs) to the next call."
-
-
-class _Decoder:
-    """A made-up decoder; __call__ is the step function handed to the learner's code."""
-
-    def __init__(self, features, vocab_size=8, seed=0, table=None, end_bias=1.5):
-        self.features, self.vocab_size, self.seed = features, vocab_size, seed
-        self.table, self.end_bias = table or {}, end_bias
-        self.issued = set()
-        self.calls = 0
-        self.problems = []
-
-    def log_probs(self, prefix):
-        """log P(next | prefix), prefix = the tokens fed so far (START first)."""
-        said = tuple(prefix[1:])
-        if said in self.table:
-            p = np.asarray(self.table[said], dtype=float)
-            return np.log(p / p.sum())
-        key = zlib.crc32(np.asarray((self.seed, *prefix), dtype=np.int64).tobytes())
-        logits = np.random.default_rng(key).normal(scale=2.0, size=self.vocab_size)
-        logits += 0.3 * np.resize(self.features, self.vocab_size)
-        logits[END] = -30.0 if self.end_bias is None else logits[END] + self.end_bias * (len(said) - 3)
-        logits[START] = -30.0  # a decoder never says START
-        logits -= logits.max()
-        return logits - np.log(np.sum(np.exp(logits)))
-
-    def __call__(self, features, token, state):
-        self.calls += 1
-        if not (isinstance(features, np.ndarray) and features.shape == self.features.shape and np.array_equal(features, self.features)):
-            self._problem(
-                f"step_fn was called with features = {fmt(features)}: pass the image's features, "
-                f"{fmt(self.features)}, unchanged on every call: step_fn(features, token, state)."
-            )
-        if np.ndim(token) != 0 or not isinstance(token, (int, np.integer)):
-            self._problem(f"step_fn was called with token = {fmt(token)} ({type_name(token)}): pass one int, e.g. int(np.argmax(log_probs)).")
-            token = int(np.ravel(token)[0])
-        if state is None:
-            if self.calls > 1:
-                self._problem(
-                    "step_fn got state = None after its first call: pass back the state it returned "
-                    "(log_probs, state = step_fn(features, token, state)); None is for the first call only."
-                )
-            prefix = ()
-        elif isinstance(state, tuple) and state in self.issued:
-            prefix = state[1]
-        else:
-            self._problem(f"step_fn got state = {fmt(state)}, which it never returned: pass back exactly the state it returned.")
-            prefix = ()
-        prefix = prefix + (int(token),)
-        new_state = ("decoder state", prefix)
-        self.issued.add(new_state)
-        return self.log_probs(prefix), new_state
-
-    def _problem(self, message):
-        if not self.problems:
-            self.problems.append(message)
 
 
 def _greedy(decoder, max_len, *, steps=None, stop=True, keep_end=False, keep_start=False, feed_start=False):
@@ -150,18 +93,18 @@ TABLE_TEXT = (
 
 def test_tiny_decoder_stops_at_end(ex):
     """greedy_decode says 'a shoe' and stops at END (END and START not in the caption)"""
-    _check(ex, _Decoder(np.zeros(3), vocab_size=7, table=TABLE), 10, shown=TABLE_TEXT)
+    _check(ex, StepDecoder(np.zeros(3), vocab_size=7, table=TABLE), 10, shown=TABLE_TEXT)
 
 
 def test_max_len_cuts_the_caption(ex):
     """greedy_decode with max_len = 1, 2 and 3 returns at most max_len tokens"""
     for max_len in (1, 2, 3):
-        _check(ex, _Decoder(np.zeros(3), vocab_size=7, table=TABLE), max_len, shown=TABLE_TEXT)
+        _check(ex, StepDecoder(np.zeros(3), vocab_size=7, table=TABLE), max_len, shown=TABLE_TEXT)
 
 
 def test_step_fn_not_called_after_end(ex):
     """greedy_decode calls step_fn once per token, END included, and never after END"""
-    decoder = _Decoder(np.zeros(3), vocab_size=7, table=TABLE)
+    decoder = StepDecoder(np.zeros(3), vocab_size=7, table=TABLE)
     _check(ex, decoder, 10, shown=TABLE_TEXT)
     if decoder.calls != 3:
         fail(
@@ -174,10 +117,10 @@ def test_step_fn_not_called_after_end(ex):
 def test_random_decoders(ex, seed, vocab_size, max_len):
     """greedy_decode on seeded made-up decoders of several vocabulary sizes and max_len"""
     features = rng(seed).normal(size=4 + seed)
-    _check(ex, _Decoder(features, vocab_size=vocab_size, seed=seed), max_len)
+    _check(ex, StepDecoder(features, vocab_size=vocab_size, seed=seed), max_len)
 
 
 def test_caption_without_end(ex):
     """greedy_decode returns exactly max_len tokens when END never wins"""
-    decoder = _Decoder(rng(9).normal(size=5), vocab_size=10, seed=9, end_bias=None)
+    decoder = StepDecoder(rng(9).normal(size=5), vocab_size=10, seed=9, end_bias=None)
     _check(ex, decoder, 7)
