@@ -69,3 +69,21 @@ def load_check(name: str):
     (to show a training check is not flaky) without going through pytest.
     """
     return load_module(CHECKS_DIR / CATALOG.get(name).check_path)
+
+
+def keep_only(workspace, names: list[str]) -> None:
+    """Cut the workspace's catalog down to `names`: for tests of flows over the whole course
+    (check all, the final message) that need not train every model again: `dlx dev check`
+    already runs every stub and every solution once per test run."""
+    path = workspace.exercises_dir / "info.toml"
+    head, *blocks = path.read_text(encoding="utf-8").split("\n[[exercises]]\n")  # the tables come first
+    kept = [block for block in blocks if _name_of(block) in names]
+    assert sorted(_name_of(b) for b in kept) == sorted(names), "an exercise name not in the catalog"
+    path.write_text(head + "".join("\n[[exercises]]\n" + block for block in kept), encoding="utf-8")
+
+
+def _name_of(block: str) -> str:
+    for line in block.splitlines():
+        if line.strip().startswith("name ="):
+            return line.split("=", 1)[1].strip().strip('"')
+    return ""

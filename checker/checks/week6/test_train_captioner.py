@@ -18,9 +18,9 @@ nltk's corpus BLEU-4 against their five references.  An image-blind decoder
 (features zeroed) trained the same way here, with the same budget, stays well
 below the threshold: the captions must come from the images.
 
-`make_step_fn` and `greedy_captions` below are the step function of
-exercises 54-55 built from a decoder's named layers ("init_state",
-"embedding", "rnn", "logits").
+`greedy_captions` below decodes a whole batch at once from a decoder's named
+layers ("init_state", "embedding", "rnn", "logits"); `dlx train captioner`
+decodes one scene at a time with checker/training/decoding.py's step function.
 """
 
 from __future__ import annotations
@@ -186,27 +186,6 @@ def reference_fit(decoder, optimizer, features, captions, epochs, batch_size, rn
 
 def _rnn_is_lstm(rnn) -> bool:
     return isinstance(rnn, keras.layers.LSTM)
-
-
-def make_step_fn(decoder):
-    """The step function of exercises 54-55 for a decoder of exercise 52, built from its named layers.
-
-    step_fn(features (D,), token, state) -> (log_probs (V,) float64, new_state); state None on the first call.
-    """
-    model = getattr(decoder, "inner", decoder)
-    init, embed, rnn, out = (model.get_layer(name) for name in ("init_state", "embedding", "rnn", "logits"))
-    lstm = _rnn_is_lstm(rnn)
-
-    def step_fn(features, token, state):
-        if state is None:
-            h0 = init(np.asarray(features, np.float32)[None])
-            state = (h0, h0) if lstm else (h0,)
-        sequence, *new_state = rnn(embed(np.array([[int(token)]], np.int32)), initial_state=list(state))
-        logits = np.asarray(out(sequence[:, -1]), dtype=np.float64)[0]
-        logits -= logits.max()
-        return logits - np.log(np.exp(logits).sum()), tuple(new_state)
-
-    return step_fn
 
 
 def greedy_captions(decoder, features, max_len=MAX_LEN):
