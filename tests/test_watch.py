@@ -427,3 +427,17 @@ def test_edit_cmd_opens_the_next_exercise_at_its_first_todo(workspace, watch):
     path, line = opened.read_text().rsplit(":", 1)
     assert path == str(workspace.exercises_dir / following.file) and int(line) > 1
     assert session.quit() == 0
+
+
+def test_pictures_are_drawn_under_the_verdict_after_a_pass(workspace, watch):
+    session = watch()
+    session.wait_verdict("not_started")
+    morphing = CATALOG.get("morphing")
+    shutil.copy(SOLUTIONS / morphing.file, workspace.exercises_dir / morphing.file)
+    session.wait_verdict("passed", exercise="morphing")
+    drawn = session.wait_for(lambda e: e["event"] == "pictures" and e["exercise"] == "morphing", timeout=240)
+    assert drawn["drawn"] is True and os.path.isfile(drawn["png"])
+    session.wait_for(lambda e: e["event"] == "redraw" and e["exercise"] == "morphing")
+    session.pump()
+    assert "interpolate_codes(code of the left image" in session.screen and "▀" in session.screen
+    assert session.quit() == 0

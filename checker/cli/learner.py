@@ -111,11 +111,13 @@ def watch(context: _Context, poll: bool, take_over: bool, edit_cmd: str | None) 
 
 @cli.command()
 @click.argument("exercise", required=False)
+@click.option("--no-pictures", is_flag=True, help="Do not draw what your code makes after a pass (autoencoder, denoising, retrieval, morphing, gan_train).")
 @pass_ctx
-def run(context: _Context, exercise: str | None) -> None:
+def run(context: _Context, exercise: str | None, no_pictures: bool) -> None:
     """Run one exercise's checks and show the full verdict (default: the current exercise).
 
-    Exit code 0 only if every check passes.
+    When an exercise with pictures passes, they are drawn under the verdict
+    (as `dlx show` does).  Exit code 0 only if every check passes.
     """
     course = context.course
     chosen = _exercise_named(course, exercise)
@@ -138,6 +140,11 @@ def run(context: _Context, exercise: str | None) -> None:
     if not result.passed:
         line = course.todo_line(chosen) or result.line
         console.print(verdicts.where_line(course.display(chosen), line), soft_wrap=True)
+    if result.passed and not no_pictures:
+        from checker.cli.show import ROWS, draw_pictures
+
+        if chosen.name in ROWS:
+            draw_pictures(course, chosen, console)
     if result.passed:
         following = course.next_pending(progress, after=chosen)
         console.print(ui_console.message(f"Next: dlx run {following.name}" if following else "Every exercise passes!", "green"))

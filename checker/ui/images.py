@@ -127,7 +127,11 @@ class Picture:
 
 def fit(pixels: np.ndarray, width: int) -> np.ndarray:
     """The canvas shrunk by the smallest whole factor (block means) that makes it at most `width` pixels wide."""
-    factor = -(-pixels.shape[1] // max(width, 1))
+    return shrink(pixels, -(-pixels.shape[1] // max(width, 1)))
+
+
+def shrink(pixels: np.ndarray, factor: int) -> np.ndarray:
+    """The canvas shrunk `factor` times (means of factor×factor blocks)."""
     if factor <= 1:
         return pixels
     h, w = pixels.shape[0] // factor * factor, pixels.shape[1] // factor * factor
@@ -150,12 +154,60 @@ def save_png(pixels: np.ndarray, path: Path, scale: int = 4) -> Path:
     return path
 
 
-def show(console: Console, rows: Sequence[Sequence[np.ndarray]], png: Path | None = None, caption: str = "") -> Path | None:
-    """Draw the rows of images on `console` and, given a path, write the same as a PNG and print where."""
-    pixels = canvas(rows)
-    console.print(Picture(pixels, caption))
+def wrapped(rows: Sequence[Sequence[np.ndarray]], width: int, gap: int = GAP, aligned: bool = True,
+            per_chunk: int | None = None) -> list[Sequence[np.ndarray]]:
+    """The rows cut into chunks of images that fit `width` pixels once halved (or of `per_chunk` images).
+
+    Ten 28-pixel images side by side are 298 pixels: on an 80-column terminal they
+    would shrink to 7 pixels each.  Cut into two groups of five, each image keeps
+    14 pixels.  `aligned` rows (originals above their reconstructions) are cut
+    together, group by group; other rows (a query and its neighbours) each on
+    their own, row by row.
+    """
+    if not aligned and len(rows) > 1:
+        out: list[Sequence[np.ndarray]] = []
+        for row in rows:
+            out += ([[]] if out else []) + wrapped([row], width, gap, per_chunk=per_chunk)
+        return out
+    longest = max(len(row) for row in rows)
+    if per_chunk is None:
+        widest = max(max((np.shape(image)[1] for image in row), default=1) for row in rows)
+        per_chunk = max(1, (2 * width + gap) // (widest + gap))
+        if longest <= per_chunk or canvas(rows, gap).shape[1] <= 2 * width:
+            return list(rows)
+        chunks = -(-longest // per_chunk)
+        per_chunk = -(-longest // chunks)  # as even as they come: 6 images in 3 and 3, not 5 and 1
+    out = []
+    for start in range(0, longest, per_chunk):
+        if out:
+            out.append([])  # a blank band between the groups
+        out += [row[start:start + per_chunk] for row in rows if len(row) > start]
+    return out
+
+
+def fitted(rows: Sequence[Sequence[np.ndarray]], width: int, lines: int, caption: str = "", aligned: bool = True) -> Picture:
+    """The rows as one Picture at most `width` columns wide and `lines` lines high, as large as it can be.
+
+    Every way of cutting the rows into groups is tried; the one that needs the
+    least shrinking wins (the fewest groups among equals).
+    """
+    longest = max(len(row) for row in rows)
+    best = None
+    for chunks in range(1, longest + 1):
+        pixels = canvas(wrapped(rows, width, aligned=aligned, per_chunk=-(-longest // chunks)))
+        factor = max(-(-pixels.shape[1] // max(width, 1)), -(-pixels.shape[0] // max(2 * lines, 1)), 1)
+        if best is None or factor < best[0]:
+            best = (factor, pixels)
+    factor, pixels = best
+    return Picture(shrink(pixels, factor), caption)
+
+
+def show(console: Console, rows: Sequence[Sequence[np.ndarray]], png: Path | None = None, caption: str = "",
+         aligned: bool = True) -> Path | None:
+    """Draw the rows of images on `console` (cut to fit its width) and, given a path, write them as a PNG and print where."""
+    console.print(Picture(canvas(wrapped(rows, console.width, aligned=aligned)), caption))
     if png is None:
         return None
-    written = save_png(pixels, png)
+    written = save_png(canvas(rows), png)
     console.print(Text(f"Saved as {written}", style="bold"))
     return written

@@ -29,7 +29,7 @@ from checker.engine.records import Status
 from checker.engine.verdict import Verdict
 from checker.ui import console as ui_console
 from checker.ui import screens, tables, verdicts
-from checker.watch.events import AllChecked, EventLog, KeyPressed, OneChecked, Resized, Saved, Tick, VerdictReady
+from checker.watch.events import AllChecked, EventLog, KeyPressed, OneChecked, PicturesReady, Resized, Saved, Tick, VerdictReady
 from checker.watch.keys import KeyReader
 from checker.watch.observer import start_observer
 from checker.watch.spare import Spare
@@ -92,6 +92,8 @@ class WatchApp:
         self.quitting = False
         self.show_welcome = False
         self._stopping = threading.Event()
+        self.pictures: dict[str, object] = {}  # exercise → (Pictures, png), or a str: "drawing" or why it failed
+        self.last_run: dict[str, int] = {}  # exercise → the id of its newest run
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> None:
@@ -175,6 +177,8 @@ class WatchApp:
                 self.all_counts = (done + 1, total, passed + verdict.passed)
                 self.log.write("checked_one", exercise=exercise.name, status=verdict.status, done=done + 1, total=total)
                 self.redraw()
+            case PicturesReady(run, exercise, pictures, error):
+                self._on_pictures(run, exercise, pictures, error)
             case Resized():
                 self.redraw()
             case Tick(run):
@@ -208,6 +212,7 @@ class WatchApp:
         self.run_id += 1
         run_id, process = self.run_id, self.spare.take(exercise)
         self.running = (run_id, exercise, process)
+        self.last_run[exercise.name] = run_id  # pictures of an older run of it are stale from now on
         self.run_started = time.monotonic()
         try:
             self.run_content = (run_id, self.course.path(exercise).read_bytes())  # what this run checks, for the history
@@ -259,8 +264,45 @@ class WatchApp:
             run=run_id,
         )
         self.spare.warm(self.current)  # warm while the learner types
+        self.pictures.pop(exercise.name, None)
+        if result.passed:
+            self._draw_pictures(run_id, exercise)
         if result.passed and self.course.all_done(self.progress):
             self.view = View.FINISHED
+        self.redraw()
+
+    # ------------------------------------------------------------------ pictures
+    def _draw_pictures(self, run_id: int, exercise: Exercise) -> None:
+        """An exercise with pictures passed: run the learner's code once more in its own process to draw them."""
+        from checker.engine.pictures import PicturesFailed, has_pictures, make_pictures
+
+        if not has_pictures(exercise.name):
+            return
+        self.pictures[exercise.name] = "drawing"
+        target = self.course.workspace.path_of(exercise)
+
+        def work() -> None:
+            stale = lambda: self._stopping.is_set() or self.last_run.get(exercise.name, run_id) != run_id  # noqa: E731
+            try:
+                self.events.put(PicturesReady(run_id, exercise, make_pictures(target, exercise.name, should_stop=stale), None))
+            except PicturesFailed as exc:
+                self.events.put(PicturesReady(run_id, exercise, None, str(exc)))
+
+        threading.Thread(target=work, daemon=True, name=f"pictures-{exercise.name}").start()
+
+    def _on_pictures(self, run_id: int, exercise: Exercise, pictures, error: str | None) -> None:
+        if self.last_run.get(exercise.name) != run_id or self.pictures.get(exercise.name) != "drawing":
+            return  # a newer save of the exercise: these pictures are of an older version
+        if pictures is None:
+            self.pictures[exercise.name] = f"The pictures could not be drawn: {error}"
+            self.log.write("pictures", exercise=exercise.name, drawn=False)
+        else:
+            from checker.ui import images
+
+            png = self.course.workspace.state_dir / "pictures" / f"{exercise.name}.png"
+            images.save_png(images.canvas(pictures.rows), png)
+            self.pictures[exercise.name] = (pictures, png)
+            self.log.write("pictures", exercise=exercise.name, drawn=True, png=str(png))
         self.redraw()
 
     def _check_all(self, start: int = 0) -> None:
@@ -546,6 +588,8 @@ class WatchApp:
         if self.view not in (View.LIST, View.CONFIRM_LIST_RESET, View.HELP, View.SOLUTION, View.ALL_RESULTS):
             if result is not None:
                 parts.append(verdicts.verdict_panel(exercise, result, width=width))
+            if self.view is View.VERDICT and exercise.name in self.pictures:
+                parts.append(self._pictures_part(exercise, width))
             if self.running and self.running[1].name == exercise.name:
                 seconds = time.monotonic() - getattr(self, "run_started", time.monotonic())
                 parts.append(verdicts.running_line(exercise, self.waiting_for, seconds))
@@ -577,6 +621,18 @@ class WatchApp:
         console.print(verdicts.where_line(path, line, exercise.title, width=width, link=link), soft_wrap=True)
         console.print(tail)
         self.log.write("redraw", view=self.view.value, exercise=exercise.name, status=result.status if result else None)
+
+    def _pictures_part(self, exercise: Exercise, width: int):
+        shown = self.pictures[exercise.name]
+        if shown == "drawing":
+            return ui_console.message(f"Drawing what your {exercise.name} makes (running your code once more)…", "cyan")
+        if isinstance(shown, str):
+            return ui_console.message(ui_console.sanitize(shown)[-600:], "yellow")
+        from checker.ui import images
+
+        pictures, png = shown
+        room = max(8, self.console.height - 16)  # lines left beside the verdict, the progress and the keys
+        return images.fitted(pictures.rows, width, room, f"{pictures.caption} (saved as {png})", aligned=pictures.aligned)
 
     def _reset_question(self, exercise: Exercise) -> str:
         path = self.course.display(exercise)

@@ -56,6 +56,16 @@ class OneChecked:
 
 
 @dataclass(frozen=True)
+class PicturesReady:
+    """The pictures of run `run` of `exercise` are drawn (`pictures`), or could not be (`error`)."""
+
+    run: int
+    exercise: Exercise
+    pictures: object | None  # checker.engine.pictures.Pictures
+    error: str | None
+
+
+@dataclass(frozen=True)
 class Resized:
     """The terminal changed size (SIGWINCH)."""
 
@@ -67,7 +77,7 @@ class Tick:
     run: int
 
 
-Event = Saved | KeyPressed | VerdictReady | AllChecked | OneChecked | Resized | Tick
+Event = Saved | KeyPressed | VerdictReady | AllChecked | OneChecked | PicturesReady | Resized | Tick
 
 
 class EventLog:
