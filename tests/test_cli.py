@@ -1,5 +1,6 @@
 """The dlx commands through click's test runner, exit codes included."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -306,3 +307,15 @@ def test_debug_loads_the_learners_file_in_python_and_records_nothing(workspace):
     assert "passes every check" in result.stdout
     assert "loss 2.0" in result.stdout
     assert "mse" not in state.load(workspace.state_dir).done  # a debugging session is no verdict
+
+
+def test_debug_makes_the_failing_checks_call_in_the_learners_python(workspace):
+    source = (SOLUTIONS / "week1/01_mse.py").read_text().replace("(2.0 / X.shape[0])", "(1.0 / X.shape[0])")
+    (workspace.exercises_dir / "week1/01_mse.py").write_text(source)
+    done = subprocess.run([sys.executable, "-m", "checker", "debug", "mse"], cwd=workspace.root, input="print('shape', result.shape)\n",
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    out = done.stdout + done.stderr
+    assert "The failing check called mse_grad with:" in out, out
+    assert "args[0] = [[1., 2.]," in out and "args[2] = [1., 1.]" in out  # the check's 3×2 example
+    assert "[0., 1.]" in out.split(">>> result = mse_grad(*args, **kwargs)")[1]  # what their code returns on it
+    assert "shape (2,)" in out  # the prompt had `result`

@@ -47,6 +47,13 @@ class JudgeEnd(Endpoint):
         self._watched_args: dict[Any, tuple] = {}  # calls that returned a generator: their arguments, for late changes
 
     # ------------------------------------------------------------ the checks' interface
+    on_call: Callable[[Any, tuple, dict], None] | None = None  # told of each call of a learner object (the plugin notes it)
+
+    def request(self, op: str, *args: Any) -> Any:
+        if op == "call" and self.on_call is not None:
+            self.on_call(*args)  # before the call: in-place changes must not reach the note
+        return super().request(op, *args)
+
     def invoke(self, operation: str, *args: Any) -> Any:
         """Run an operation the sandbox registered (e.g. "load") with `args`."""
         return self.request("invoke", operation, *args)

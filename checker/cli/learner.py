@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -277,17 +278,21 @@ def reset(context: _Context, exercise: str | None, reset_all: bool, yes: bool) -
 def debug(context: _Context, exercise: str | None, no_check: bool) -> None:
     """Debug an exercise yourself: show its first failing check, then start Python with your file loaded.
 
-    There, call your function on that check's input: breakpoint(), pdb and print() work (this is your own
-    code on your own machine, outside the checks). Nothing you do here counts as a verdict.
+    When that check's input is small plain data, its call of your function is made once more there,
+    where breakpoint(), pdb and print() work (your own code on your own machine, outside the checks);
+    `result`, `args`, `kwargs` and `again()` stay at the prompt. Nothing you do here counts as a verdict.
     """
     import subprocess
 
     from checker.ui import console as ui_console, verdicts
 
+    import tempfile
+
     course = context.course
     chosen = _exercise_named(course, exercise)
     console = ui_console.make_console()
     path = course.path(chosen)
+    call = None
     if not no_check:
         result = course.check(chosen)  # not recorded: a debugging session is no verdict
         failure = result.first_failure
@@ -296,18 +301,27 @@ def debug(context: _Context, exercise: str | None, no_check: bool) -> None:
         elif failure is not None:
             console.print(ui_console.message(f"First failing check: {failure.title}", "bold red"))
             console.print(ui_console.learner_text(failure.message))
+            call = failure.call
         else:
             console.print(verdicts.verdict_panel(chosen, result))
+    doing = ("the check's call is made once more below, " if call else
+             "call your function on the input above, e.g. with np.array([...]); ")
     console.print(
         ui_console.message(
-            f"\nPython with {course.display(chosen)} loaded (and numpy as np): call your function on the input "
-            "above, e.g. with np.array([...]); breakpoint() and print() work. Ctrl-D leaves.",
+            f"\nPython with {course.display(chosen)} loaded (and numpy as np): {doing}"
+            "breakpoint() and print() work. Ctrl-D leaves.",
             "cyan",
         ),
         soft_wrap=True,
     )
-    loader = f"import numpy as np, runpy; globals().update(runpy.run_path({str(path)!r}, run_name='__dlx_debug__'))"
-    sys.exit(subprocess.run([sys.executable, "-i", "-c", loader], cwd=course.workspace.root).returncode)
+    with tempfile.TemporaryDirectory(prefix="dlx-debug-") as folder:
+        command = [sys.executable, "-i", "-m", "checker.sandbox.debug_session", str(path)]
+        if call:
+            call_file = Path(folder) / "call.json"
+            call_file.write_text(json.dumps(call), encoding="utf-8")
+            command.append(str(call_file))
+        code = subprocess.run(command, cwd=course.workspace.root).returncode
+    sys.exit(code)
 
 
 @cli.command()

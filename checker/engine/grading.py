@@ -88,6 +88,7 @@ def grade(
                 kind=problem.kind if problem else None, message=problem.message if problem else "",
                 line=problem.line if problem else None, seconds=record.seconds,
                 figures=dict(record.figures),
+                call=record.call,
             ))
         elif isinstance(record, Tampered):
             tampered = record

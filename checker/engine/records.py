@@ -126,6 +126,7 @@ class CheckRecord:
     seconds: float = 0.0
     problem: Problem | None = None
     figures: dict[str, float] = field(default_factory=dict)  # what the check measured: {"accuracy": 0.861}
+    call: dict | None = None  # a failing check's last call of the learner's function (checker.engine.calls), for `dlx debug`
     event: Event = field(default=Event.CHECK, init=False)
 
     @property
@@ -231,6 +232,15 @@ def _figures(value: Any) -> dict[str, float]:
     return figures
 
 
+def _call(value: Any) -> dict | None:
+    """A call as checker.engine.calls encodes it; its values are checked when `dlx debug` decodes them."""
+    if value is None:
+        return None
+    if type(value) is not dict or type(value.get("function")) is not str or len(value["function"]) > 100:
+        raise Malformed("a call is not a function name and its arguments")
+    return value
+
+
 def _names(value: Any) -> list[str]:
     if type(value) is not list or len(value) > MAX_NAMES or any(type(n) is not str for n in value):
         raise Malformed("names are not a list of text")
@@ -266,7 +276,7 @@ def parse_record(line: str, token: str) -> Record | None:
         if event is Event.CHECK:
             return CheckRecord(_text(data, "name"), _text(data, "title"), Outcome(data.get("outcome")),
                                _number(data, "seconds"), _problem(data.get("problem")),
-                               _figures(data.get("figures")))
+                               _figures(data.get("figures")), _call(data.get("call")))
         if event is Event.TAMPERED:
             return Tampered(_names(data.get("what")), _text(data, "message"))
         if event is Event.COLLECT_ERROR:

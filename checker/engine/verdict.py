@@ -19,6 +19,7 @@ class CheckResult:
     line: int | None = None
     seconds: float = 0.0
     figures: dict[str, float] = field(default_factory=dict)  # what a training check reached: {"accuracy": 0.861}
+    call: dict | None = None  # the failing check's last call of the learner's function (checker.engine.calls)
 
 
 @dataclass

@@ -18,6 +18,7 @@ import pytest
 
 from checker.channel import errors
 from checker.channel.judge_end import set_current
+from checker.engine import calls
 from checker.engine import records as R
 from checker.judge.explain import explain
 from checker.sandbox.tamper import describe as describe_tampering
@@ -31,10 +32,14 @@ class Target:
     def __init__(self, module: Any, path: Path):
         self._module = module
         self._path = path
+        self._fetched: dict[str, Any] = {}  # name → what the checks got for it (to name the calls they make)
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return getattr(self._module, name)
+            value = getattr(self._module, name)
+            if callable(value) and not name.startswith("_"):
+                self._fetched[name] = value
+            return value
         except AttributeError:
             raise CheckFailure(
                 f"{self._path.name} has no `{name}`.\n"
@@ -58,6 +63,9 @@ class DlxPlugin:
                  memory_mb: int | None = None):
         self.target_path = os.path.realpath(target_path)
         self.end = end  # the channel to the learner's code: a JudgeEnd, or a LocalEnd in-process
+        self._last_call: dict | None = None  # the current check's last call of a learner function, encoded
+        if hasattr(end, "on_call"):
+            end.on_call = self._note_call
         self.memory_mb = memory_mb
         self.keep_pytest_report = False  # plain-pytest use (pytest_dlx) shows pytest's report
         self.module_name = module_name
@@ -159,8 +167,19 @@ class DlxPlugin:
             raise TargetNotLoaded(self._load_error or R.Problem(R.ProblemKind.IMPORT_ERROR, "not loaded"))
         return self._target
 
+    def _note_call(self, target: Any, args: tuple, kwargs: dict) -> None:
+        """A check calls a learner object: if it is a function of the module, note the call (for `dlx debug`)."""
+        fetched = getattr(self._target, "_fetched", {})
+        for name, value in fetched.items():
+            if value is target:
+                noted = calls.encode(name, args, kwargs)
+                if noted is not None:
+                    self._last_call = noted
+                return
+
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         take_figures()  # a check's figures are its own
+        self._last_call = None
         self._emit(R.Started(nodeid.rsplit("::", 1)[-1]))
 
     @pytest.hookimpl(wrapper=True)
@@ -178,7 +197,12 @@ class DlxPlugin:
                 problem = R.Problem(R.ProblemKind.SKIPPED, "This check was skipped.")
             outcome = R.Outcome.PASSED if report.passed and problem is None else R.Outcome.FAILED
             figures = dict(list(take_figures().items())[:R.MAX_FIGURES])
-            self._emit(R.CheckRecord(item.name, _title(item), outcome, report.duration, problem, figures))
+            record = R.CheckRecord(item.name, _title(item), outcome, report.duration, problem, figures)
+            if outcome is R.Outcome.FAILED and self._last_call is not None:
+                record.call = self._last_call
+                if len(R.record_line(record, self._token)) > R.MAX_RECORD_CHARS // 2:
+                    record.call = None  # a long message (escaped text is six times longer): the record comes first
+            self._emit(record)
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
