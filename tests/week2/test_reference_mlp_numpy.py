@@ -17,7 +17,6 @@ from tests.helpers import (
     load_check,
     load_module,
     mutate,
-    run_engine,
     solution,
 )
 
@@ -104,9 +103,8 @@ def test_the_training_check_passes_with_margin_for_several_seeds(seed):
     assert losses[-1] < 0.5 * losses[0]
 
 
-def test_the_solution_passes_through_the_engine():
-    verdict = run_engine("mlp_numpy", sol.__file__)
-    assert verdict.status == "passed", verdict.message
+# The reference solution through the engine: `dlx dev check` runs it once per test run
+# (tests/test_cli.py::test_dev_check_passes_on_the_course), so it is not run a second time here.
 
 
 @pytest.mark.parametrize(

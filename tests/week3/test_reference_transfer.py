@@ -19,7 +19,6 @@ from tests.helpers import (
     load_check,
     load_module,
     mutate,
-    run_engine,
     solution,
 )
 
@@ -93,10 +92,8 @@ def test_the_features_are_good_on_the_old_classes_and_better_than_random_on_the_
 # ---------------------------------------------------------------- the reference through the check
 
 
-def test_the_engine_passes_the_solution():
-    """Seed 0, as the learner's run: through the real engine, TF preloaded."""
-    verdict = run_engine("transfer", SOLUTIONS / CATALOG.get("transfer").file)
-    assert verdict.status == "passed", verdict.message
+# The reference solution through the engine: `dlx dev check` runs it once per test run
+# (tests/test_cli.py::test_dev_check_passes_on_the_course), so it is not run a second time here.
 
 
 @pytest.mark.parametrize("seed", [1, 2])
