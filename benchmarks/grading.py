@@ -1,7 +1,7 @@
 """Throughput and memory of `dlx grade` on a class, with one and with two check processes at once.
 
     python benchmarks/grading.py [--submissions 20] [--weeks 1 --weeks 2 --weeks 3] [--jobs 1 --jobs 2]
-    python benchmarks/grading.py --submissions 4 --weeks 1          # a quick run
+    python benchmarks/grading.py --submissions 5 --weeks 1          # a quick run: one of each kind
 
 Builds a class in a temporary folder, the way tests/test_grade.py builds its
 class, in turn: reference solutions (in a workspace layout), untouched stubs
@@ -43,7 +43,8 @@ KINDS = ("solved", "stubs", "half", "mistakes", "zipped")
 
 def _mutations(path: Path) -> list[tuple[str, str, str]]:
     """(exercise, old, new) of each `mutate(...)` in a test function that expects the verdict "failed"."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
     constants: dict[str, object] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -53,7 +54,7 @@ def _mutations(path: Path) -> list[tuple[str, str, str]]:
                 pass
     found = []
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
-        text = ast.get_source_segment(path.read_text(encoding="utf-8"), function) or ""
+        text = ast.get_source_segment(source, function) or ""
         if '"failed"' not in text:
             continue
         names = dict(constants)
