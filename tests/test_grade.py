@@ -20,12 +20,13 @@ import shutil
 import zipfile
 
 import pytest
+import xmlschema
 from click.testing import CliRunner
 from junitparser import Error, Failure, JUnitXml
 
 from checker.cli import cli
 from checker.course import workspace as ws
-from tests.helpers import EXERCISES, SOLUTIONS
+from tests.helpers import EXERCISES, REPO, SOLUTIONS
 
 MSE, SIGMOID = "week1/01_mse.py", "week1/03_sigmoid.py"
 MSE_POINTS, SIGMOID_POINTS = 4, 2
@@ -40,6 +41,8 @@ TOP_LEVEL_KEYS = {"score", "execution_time", "output", "output_format", "test_ou
 TEST_KEYS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format", "tags",
              "visibility", "extra_data"}
 FORMATS = {"text", "simple_format", "html", "md", "ansi"}
+# The Jenkins xUnit plugin's JUnit schema, as pytest's own tests use it (origin and licence in the file).
+JUNIT_XSD = REPO / "tests" / "junit-10.xsd"
 
 CONFTEST_THAT_PASSES_EVERYTHING = """
 import pytest
@@ -249,6 +252,19 @@ def test_junit_xml_reads_in_a_real_junit_reader(graded):
         (error,) = [r for r in case.result if isinstance(r, Error)]
         assert error.type in ("timeout", "memory", "crashed", "missing") and error.message, name
     assert xml.tests == sum(s.tests for s in xml)
+
+
+def test_junit_xml_is_valid_against_the_jenkins_junit_schema(graded):
+    _, out, _, _ = graded
+    schema = xmlschema.XMLSchema(JUNIT_XSD)
+    errors = [f"{e.path}: {e.reason}" for e in schema.iter_errors(str(out / "junit.xml"))]
+    assert errors == []
+    # The schema is not a rubber stamp: a testcase without its required name, or a
+    # suite time with four decimals, is refused.
+    assert not schema.is_valid('<testsuites><testsuite name="a" tests="1" failures="0" errors="0">'
+                               "<testcase classname='a.b'/></testsuite></testsuites>")
+    assert not schema.is_valid('<testsuites><testsuite name="a" tests="0" failures="0" errors="0" time="0.1234"/>'
+                               "</testsuites>")
 
 
 def test_an_unreadable_class_folder_gets_a_clean_message(tmp_path, workspace):
