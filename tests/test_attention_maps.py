@@ -160,7 +160,8 @@ def week6_code(exercises):
     return learner_code.load(REPO / "solutions", files, exercises)
 
 
-TRAIN_SCENES, TRAIN_EPOCHS, SCORED_SCENES = 3000, 2, 200
+TRAIN_SCENES, TRAIN_EPOCHS, SCORED_SCENES = int(os.environ.get("DLX_T_SCENES", 3000)), 2, 200
+HIDDEN = int(os.environ.get("DLX_T_HIDDEN", 256))
 
 
 @pytest.mark.slow
@@ -169,9 +170,15 @@ def test_a_briefly_trained_attention_captioner_looks_at_the_item_each_noun_names
     from checker.training import learner_code
     from checker.training.captioner import Config, Trainer
 
-    started = time.perf_counter()
+    import resource
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    started, cpu_started = time.perf_counter(), cpu()
     events: list = []
-    config = Config(attention=True, scenes=TRAIN_SCENES, epochs=TRAIN_EPOCHS, seed=0)
+    config = Config(attention=True, scenes=TRAIN_SCENES, epochs=TRAIN_EPOCHS, hidden_dim=HIDDEN, seed=0)
     trainer = Trainer(week6_code(learner_code.PLAIN + ("attention",)), config, tmp_path, events.append)
     trainer.prepare()
     trainer.build()
@@ -180,8 +187,8 @@ def test_a_briefly_trained_attention_captioner_looks_at_the_item_each_noun_names
     maps = trainer.attention_maps(list(range(SCORED_SCENES)))
     _, _, layout = load_caption_scenes(split="test", layout=True)
     score = score_maps(maps, layout)
-    print(f"\n{TRAIN_SCENES} scenes × {TRAIN_EPOCHS} epochs: loss {history}, {trained:.0f} s to train, "
-          f"{time.perf_counter() - started:.0f} s in all; {score}")
+    print(f"\n{TRAIN_SCENES} scenes × {TRAIN_EPOCHS} epochs, hidden {HIDDEN}: loss {history}, {trained:.0f} s to train, "
+          f"{time.perf_counter() - started:.0f} s in all ({cpu() - cpu_started:.0f} s of CPU); {score}")
     assert any("agrees with the decoder's attention layer" in e.get("what", "") for e in events)
     assert all(abs(np.sum(w) - 1) < 1e-4 for entry in maps for w in entry["weights"])
     assert score["nouns"] >= 150

@@ -2,7 +2,8 @@
 
 A map is the 8×8 grid of one step's attention weights (they sum to 1).  It is
 upsampled to the scene's 64×64 pixels (bilinear, Pillow), scaled so that the
-step's largest weight is full strength, and laid over the dimmed grey scene in
+step's largest weight is full strength (unless the step hardly looks anywhere:
+see `strength`), and laid over the dimmed grey scene in
 orange: bright where the step looked, the plain scene where it did not.
 
 One row per scene: the scene itself, then one tile per generated word.  The PNG
@@ -23,19 +24,25 @@ TERMINAL_TILE = 16  # pixels a tile has in the terminal, 8 lines (the PNG keeps 
 
 
 def upsample(grid: np.ndarray, size: int) -> np.ndarray:
-    """An (h, w) grid of weights as a (size, size) float image, bilinear (Pillow), scaled to a maximum of 1."""
+    """An (h, w) grid of weights as a (size, size) float image, bilinear (Pillow)."""
     from PIL import Image
 
     grid = np.asarray(grid, np.float32)
-    big = np.asarray(Image.fromarray(grid, mode="F").resize((size, size), Image.Resampling.BILINEAR), np.float64)
-    top = big.max()
-    return np.clip(big / top, 0.0, 1.0) if top > 0 else big
+    return np.asarray(Image.fromarray(grid, mode="F").resize((size, size), Image.Resampling.BILINEAR), np.float64)
+
+
+def strength(grid: np.ndarray, size: int) -> np.ndarray:
+    """How strongly each pixel is drawn, in [0, 1]: the upsampled weights over the step's largest weight, or
+    over 8 times the uniform weight when that is larger, so that a step looking nowhere in particular (all
+    weights near 1/P) stays faint instead of lighting up everywhere."""
+    grid = np.asarray(grid, np.float64)
+    return np.clip(upsample(grid, size) / max(grid.max(), 8.0 / grid.size), 0.0, 1.0)
 
 
 def overlay(scene: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """The scene (H, W) or (H, W, 1) in [0, 1] with the weights grid over it: (H, W, 3) floats in [0, 1]."""
     grey = np.asarray(scene, np.float64).reshape(scene.shape[0], scene.shape[1])
-    alpha = 0.9 * upsample(grid, grey.shape[0])[..., None]
+    alpha = 0.9 * strength(grid, grey.shape[0])[..., None]
     base = np.repeat(0.6 * grey[..., None], 3, axis=2)
     return np.clip((1 - alpha) * base + alpha * (0.75 + 0.25 * grey[..., None]) * HEAT + 0.2 * alpha * grey[..., None],
                    0.0, 1.0)
