@@ -11,11 +11,12 @@ over it with ADDITIVE attention, exactly the formula of exercise 58
     weights[b, :] = softmax(score[b, :]) over the P positions
     context[b]    = Σ_p weights[b, p] · features[b, p]
 
-The learner's numpy function is for the checks and for the maps' arithmetic;
+The learner's numpy function is what the checks judge (forward and backward);
 training needs gradients on the accelerator, so the decoder uses the same
 formula written with TensorFlow (`additive_attention_tf`, in `AdditiveAttention`,
-no biases, the same three weights).  The two are held equal: a test sets the
-layer's weights and compares it with the reference solution of exercise 58, and
+no biases, the same three weights).  The two are held equal: a test
+(tests/test_attention_maps.py) sets the layer's weights and compares it with the
+reference solution of exercise 58, weights and context, on several shapes; and
 every `--attention` run first compares it with the learner's own function
 (`compare_with_learner`) and refuses to train if they disagree.
 
