@@ -96,15 +96,21 @@ def train() -> None:
 @click.option("--blind", is_flag=True, help="Zero the image features: the control run that shows the model looks.")
 @click.option("--scenes", type=click.IntRange(min=10), default=None,
               help="Train on the first N training scenes only: a quick try of the whole pipeline.")
+@click.option("--attention", is_flag=True,
+              help="Honors: a decoder that attends over the 8×8 feature map at every word (your exercise 58), "
+                   "and draws where each word looked.")
 @pass_ctx
 def train_captioner(context: _Context, solutions: bool, epochs: int, batch_size: int, resume: bool, strategy: str,
                     coco_json: str | None, coco_images: str | None, coco_limit: int | None, blind: bool,
-                    scenes: int | None) -> None:
+                    scenes: int | None, attention: bool) -> None:
     """Train the image captioner with your week-6 functions, then caption the test scenes.
 
     Ctrl-C saves a checkpoint (`--resume` continues from it); a finished run saves
     the model where `dlx caption` finds it, and writes a JSON report and a PNG
-    gallery of captioned test scenes beside it.
+    gallery of captioned test scenes beside it.  With --attention the decoder
+    looks at the scene again for every word (exercise 58's additive attention)
+    and the run also draws, for a few test scenes, where each word looked
+    (attention.png, and in the terminal).
     """
     from checker.ui import console as ui_console
     from checker.ui import training as ui
@@ -112,7 +118,8 @@ def train_captioner(context: _Context, solutions: bool, epochs: int, batch_size:
     if bool(coco_json) != bool(coco_images):
         raise click.UsageError("--coco and --images go together.")
     config = {"epochs": epochs, "batch_size": batch_size, "strategy": strategy, "blind": blind,
-              "coco_json": coco_json, "coco_images": coco_images, "coco_limit": coco_limit, "scenes": scenes}
+              "coco_json": coco_json, "coco_images": coco_images, "coco_limit": coco_limit, "scenes": scenes,
+              "attention": attention}
     job = _job(context, solutions, config=config, resume=resume)
     console = ui_console.make_console()
     progress = ui.training_progress(console)
@@ -183,8 +190,13 @@ def train_captioner(context: _Context, solutions: bool, epochs: int, batch_size:
         console.print(warning)
     for panel in report.scene_panels():
         console.print(panel)
+    maps = ""
+    if report.attention_path is not None:
+        for panel in report.attention_panels(console.width):
+            console.print(panel)
+        maps = f"Attention maps: {report.attention_path}\n"
     console.print(ui_console.message(f"Model: {folder / 'decoder.keras'}\nReport: {report.json_path}\n"
-                                     f"Gallery: {report.png_path}\nNext: dlx caption IMAGE.png", "green"),
+                                     f"Gallery: {report.png_path}\n{maps}Next: dlx caption IMAGE.png", "green"),
                   soft_wrap=True)
 
 

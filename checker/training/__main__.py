@@ -43,7 +43,8 @@ def train(job: dict, emit: Events) -> int:
     stop = {"asked": False}
     signal.signal(signal.SIGINT, lambda *_: stop.update(asked=True))
     config = captioner.Config(**job["config"])
-    code = learner_code.load(Path(job["code_dir"]), job["files"])
+    exercises = learner_code.PLAIN + (("attention",) if config.attention else ())
+    code = learner_code.load(Path(job["code_dir"]), job["files"], exercises)
     reference = learner_code.load(Path(job["reference_dir"]), job["files"], ("bleu",)).functions["corpus_bleu"]
     trainer = captioner.Trainer(code, config, Path(job["folder"]), emit)
     trainer.prepare()
@@ -65,6 +66,11 @@ def train(job: dict, emit: Events) -> int:
     emit({"event": "saved", "path": str(path), "history": history})
     result = trainer.evaluate(reference)
     emit({"event": "evaluated", **result})
+    if config.attention and not config.coco_json:
+        from checker.training.report import shown_indices
+
+        scenes = shown_indices(len(trainer.test_features))[:captioner.ATTENTION_SHOWN]
+        emit({"event": "attention", "maps": trainer.attention_maps(scenes)})
     return 0
 
 

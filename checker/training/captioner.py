@@ -4,6 +4,12 @@
     encoder -> decoder (52) -> masked loss (53) -> training loop (57)
     -> greedy decoding (54) / beam search (55) -> BLEU (56)
 
+With `Config.attention` (`dlx train captioner --attention`) the decoder is the
+one of `checker.training.attention` instead of exercise 52's: it attends over
+the encoder's 8×8 map at every word with exercise 58's additive attention (the
+learner's function is compared with it before training), and the run ends with
+the attention maps of a few test scenes (`attention_maps`).
+
 `train()` runs it on the shipped caption scenes (or on COCO-format data by
 path), under a `tf.distribute` strategy, reporting progress through `emit`
 (dicts the parent renders), saving a checkpoint when stopped and the finished
@@ -29,6 +35,8 @@ VOCAB_FILE = "vocabulary.json"
 CONFIG_FILE = "config.json"
 REPORT_FILE = "report.json"
 GALLERY_FILE = "gallery.png"
+ATTENTION_FILE = "attention.png"
+ATTENTION_SHOWN = 3  # test scenes whose attention maps are drawn (the first of the shown ones)
 CHECKPOINTS = "checkpoints"
 SHOWN = 6  # test scenes drawn in the terminal and the gallery
 
@@ -56,6 +64,7 @@ class Config:
     coco_limit: int | None = None
     image_size: int = 64
     scenes: int | None = None  # train on the first `scenes` training scenes only (a quick try of the pipeline)
+    attention: bool = False  # the attention decoder over the 8×8 feature map (exercise 58) instead of exercise 52's
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -154,7 +163,7 @@ class Trainer:
     def prepare(self) -> None:
         import keras
 
-        from checker.datasets import SCENE_FEATURE_DIM, load_scene_encoder
+        from checker.datasets import SCENE_FEATURE_DIM, SCENE_MAP_SHAPE, load_scene_encoder
 
         config, code = self.config, self.code
         self.strategy = make_strategy(config.strategy)
@@ -167,17 +176,25 @@ class Trainer:
         self.vocab = code.call("vocabulary", "build_vocabulary", flat, config.min_count)
         _check_vocabulary(self.vocab)
         self.words = {i: w for w, i in self.vocab.items()}
-        self.emit({"event": "stage", "what": "extracting image features with the shipped encoder"})
-        encoder = load_scene_encoder()
+        if config.attention:
+            self._check_attention()
+        self.emit({"event": "stage", "what": "extracting image features with the shipped encoder"
+                   + (" (its 8×8 feature map, for attention)" if config.attention else "")})
+        encoder = load_scene_encoder(output="feature_map" if config.attention else "features")
         size = int(encoder.input_shape[1])
         train_features = code.call("image_features", "extract_features", encoder,
                                    resize_for_encoder(self.data.train_images, size), 128)
         self.test_features = code.call("image_features", "extract_features", encoder,
                                        resize_for_encoder(self.data.test_images, size), 128)
         train_features = np.asarray(train_features, np.float32)
-        if train_features.shape != (len(self.data.train_images), SCENE_FEATURE_DIM):
+        expected = (len(self.data.train_images), *(SCENE_MAP_SHAPE if config.attention else (SCENE_FEATURE_DIM,)))
+        if train_features.shape != expected:
             raise NotReady(f"extract_features returned shape {train_features.shape}, expected "
-                           f"({len(self.data.train_images)}, {SCENE_FEATURE_DIM}) (exercise image_features).")
+                           f"{expected} (exercise image_features).")
+        if config.attention:  # (N, 8, 8, C) -> (N, 64, C): the positions the decoder attends over
+            from checker.training.attention import positions_of
+
+            train_features, self.test_features = positions_of(train_features), positions_of(self.test_features)
         if config.blind:
             train_features = np.zeros_like(train_features)
             self.test_features = np.zeros_like(np.asarray(self.test_features, np.float32))
@@ -199,8 +216,16 @@ class Trainer:
         from checker.datasets import SCENE_FEATURE_DIM
 
         with self.strategy.scope():
-            self.decoder = self.code.call("decoder", "build_caption_decoder", len(self.vocab), SCENE_FEATURE_DIM,
-                                          self.config.embed_dim, self.config.hidden_dim)
+            if self.config.attention:
+                from checker.datasets import SCENE_MAP_SHAPE
+                from checker.training.attention import build_attention_decoder
+
+                height, width, channels = SCENE_MAP_SHAPE
+                self.decoder = build_attention_decoder(len(self.vocab), height * width, channels,
+                                                       self.config.embed_dim, self.config.hidden_dim)
+            else:
+                self.decoder = self.code.call("decoder", "build_caption_decoder", len(self.vocab),
+                                              SCENE_FEATURE_DIM, self.config.embed_dim, self.config.hidden_dim)
             self.optimizer = keras.optimizers.Adam(self.config.learning_rate)
             self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(decoder=self.decoder, optimizer=self.optimizer, epoch=self.epoch)
@@ -245,7 +270,12 @@ class Trainer:
             return []
         loss_fn = self.code.functions["masked_caption_loss"]
         if config.strategy == "default":
-            history = self.code.call("train_captioner", "fit_captioner", self.decoder, self.optimizer, loss_fn,
+            decoder = self.decoder
+            if config.attention:  # one traced graph per batch, not a Python round trip per word
+                from checker.training.attention import Traced
+
+                decoder = Traced(self.decoder)
+            history = self.code.call("train_captioner", "fit_captioner", decoder, self.optimizer, loss_fn,
                                      self.features, self.captions, 0, remaining, config.batch_size, rng, on_batch)
         else:
             history = self._distributed(loss_fn, remaining, rng, on_batch)
@@ -300,10 +330,8 @@ class Trainer:
 
     def evaluate(self, reference_bleu: Callable | None) -> dict:
         """Greedy captions of every test scene; BLEU-1..4 by the learner's corpus_bleu and the reference one."""
-        from checker.training.decoding import step_fn_for
-
         self.emit({"event": "stage", "what": f"captioning the {len(self.test_features)} test scenes"})
-        step_fn = step_fn_for(self.decoder)
+        step_fn = self.step_fn()
         start, end = self.vocab["<start>"], self.vocab["<end>"]
         tokenize = self.code.functions["tokenize"]
         hypotheses, generated = [], []
@@ -319,6 +347,56 @@ class Trainer:
             if reference_bleu is not None:
                 scores["reference"].append(float(reference_bleu(references, hypotheses, n)))
         return {"bleu": scores, "generated": generated, "references": self.data.test_captions}
+
+
+    def step_fn(self, record: list | None = None) -> Callable:
+        """The decoder's step function for decoding (with `record`, the attention decoder's weights are kept)."""
+        if self.config.attention:
+            from checker.training.attention import step_fn_for_attention
+
+            return step_fn_for_attention(self.decoder, record)
+        from checker.training.decoding import step_fn_for
+
+        return step_fn_for(self.decoder)
+
+    def attention_maps(self, scenes: list[int]) -> list[dict]:
+        """For each test scene: the words greedy decoding chose, each with its attention weights as an 8×8 grid.
+
+        Word k is the one the k-th step emitted; its grid is where that step
+        looked (row by row, as the feature map: grid[i][j] covers pixels
+        8i..8i+7 down, 8j..8j+7 across).
+        """
+        record: list = []
+        step_fn = self.step_fn(record)
+        start, end = self.vocab["<start>"], self.vocab["<end>"]
+        maps = []
+        for scene in scenes:
+            record.clear()
+            ids = self.code.call("greedy", "greedy_decode", step_fn, self.test_features[scene], start, end,
+                                 self.config.max_len)
+            words = [self.words.get(int(i), "<unk>") for i in ids]
+            side = int(round(np.sqrt(self.test_features.shape[1])))
+            grids = [np.round(w.reshape(side, side), 5).tolist() for w in record[:len(words)]]
+            maps.append({"scene": int(scene), "words": words[:len(grids)], "weights": grids})
+        return maps
+
+    def _check_attention(self) -> None:
+        """The learner's exercise-58 `additive_attention` must agree with the layer the decoder trains with."""
+        from checker.training.attention import compare_with_learner
+
+        additive_attention = self.code.functions["additive_attention"]
+        try:
+            difference = compare_with_learner(additive_attention)
+        except NotImplementedError:
+            raise NotReady(f"`additive_attention` in {self.code.files['attention']} is not written yet (exercise "
+                           "attention): finish it first, or run with --solutions.") from None
+        except Exception as exc:  # noqa: BLE001 - the learner's code: say what it raised
+            raise NotReady(f"`additive_attention` (exercise attention) raised {type(exc).__name__}: {exc}") from None
+        if not difference < 1e-6:
+            raise NotReady(f"Your `additive_attention` (exercise attention) differs from the attention the decoder "
+                           f"trains with by up to {difference:.3g}: `dlx run attention` shows where.")
+        self.emit({"event": "stage", "what": "your additive_attention agrees with the decoder's attention layer "
+                                             f"(largest difference {difference:.1e})"})
 
 
 def _check_vocabulary(vocab: Any) -> None:

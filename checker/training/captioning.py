@@ -3,7 +3,8 @@
 Each file (PNG or JPEG, any size, colour or grey) is read with Pillow, turned
 grey and resized to what the shipped encoder takes, encoded with the learner's
 `extract_features`, and decoded with their `beam_search` (`--beam N`, N > 1)
-or `greedy_decode` (N = 1).  An unreadable file gets its own error; the others
+or `greedy_decode` (N = 1); a decoder trained with `--attention` reads the
+encoder's 8×8 feature map instead of its pooled vector.  An unreadable file gets its own error; the others
 are still captioned.
 """
 
@@ -28,6 +29,8 @@ def load_saved(folder: Path):
         raise NotReady(f"No trained captioner in {folder}: run `dlx train captioner` first.")
     vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
     config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    if config.get("attention"):
+        import checker.training.attention  # noqa: F401 - registers the attention decoder's layers with Keras
     return keras.saving.load_model(model_path), {str(w): int(i) for w, i in vocab.items()}, config
 
 
@@ -52,9 +55,15 @@ def caption_files(code: Week6, folder: Path, paths: list[Path], beam: int) -> It
 
     decoder, vocab, config = load_saved(folder)
     words = {i: w for w, i in vocab.items()}
-    encoder = load_scene_encoder()
+    attention = bool(config.get("attention"))
+    encoder = load_scene_encoder(output="feature_map" if attention else "features")
     size = int(encoder.input_shape[1])
-    step_fn = step_fn_for(decoder)
+    if attention:
+        from checker.training.attention import positions_of, step_fn_for_attention
+
+        step_fn = step_fn_for_attention(decoder)
+    else:
+        step_fn = step_fn_for(decoder)
     start, end, max_len = vocab["<start>"], vocab["<end>"], int(config.get("max_len", 16))
     for path in paths:
         try:
@@ -63,7 +72,8 @@ def caption_files(code: Week6, folder: Path, paths: list[Path], beam: int) -> It
             yield {"path": str(path), "error": str(exc)}
             continue
         features = np.asarray(code.call("image_features", "extract_features", encoder,
-                                        resize_for_encoder(image[None], size), 1), np.float32)[0]
+                                        resize_for_encoder(image[None], size), 1), np.float32)
+        features = (positions_of(features) if attention else features)[0]
         if beam > 1:
             ids = code.call("beam_search", "beam_search", step_fn, features, start, end, beam, max_len)
         else:

@@ -28,7 +28,9 @@ WEEK6 = {
     "beam_search": ("beam_search",),
     "bleu": ("corpus_bleu",),
     "train_captioner": ("caption_train_step", "fit_captioner"),
+    "attention": ("additive_attention",),  # honors: only `dlx train captioner --attention` needs it
 }
+PLAIN = tuple(name for name in WEEK6 if name != "attention")  # what a run without --attention needs
 _COUNTER = itertools.count()
 
 
@@ -58,7 +60,7 @@ class Week6:
                            "finish it first, or run with --solutions to train with the reference solutions.") from None
 
 
-def load(folder: Path, files: dict[str, str], exercises: tuple[str, ...] = tuple(WEEK6)) -> Week6:
+def load(folder: Path, files: dict[str, str], exercises: tuple[str, ...] = PLAIN) -> Week6:
     """Import the week-6 exercise files found under `folder` (exercises/ or solutions/); `files` maps name -> file."""
     functions: dict[str, Callable[..., Any]] = {}
     paths: dict[str, Path] = {}

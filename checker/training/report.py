@@ -1,4 +1,9 @@
-"""The end of a captioner run: a JSON report, a PNG gallery of captioned test scenes, and the same in the terminal."""
+"""The end of a captioner run: a JSON report, a PNG gallery of captioned test scenes, and the same in the terminal.
+
+A run with `--attention` adds the attention maps of a few test scenes: in the
+report (`"attention"`: scene, words, an 8×8 grid of weights per word), as
+`attention.png`, and in the terminal (`attention_panels`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checker.training.captioner import GALLERY_FILE, REPORT_FILE, SHOWN
+from checker.training.captioner import ATTENTION_FILE, GALLERY_FILE, REPORT_FILE, SHOWN
 
 
 @dataclass
@@ -18,6 +23,11 @@ class Report:
     folder: Path
     data: dict
     images: np.ndarray  # the test scenes shown, (SHOWN, H, W, 1)
+    attention_images: np.ndarray | None = None  # the scenes of data["attention"], when the run attended
+
+    @property
+    def attention_path(self) -> Path | None:
+        return self.folder / ATTENTION_FILE if self.data.get("attention") else None
 
     @property
     def json_path(self) -> Path:
@@ -34,6 +44,18 @@ class Report:
 
         return [ui.captioned_scene(Picture(canvas([[image]])), shown["generated"], shown["references"])
                 for image, shown in zip(self.images, self.data["shown"])]
+
+    def attention_panels(self, width: int) -> list:
+        """One panel per scene with attention maps: rows of small tiles in half blocks, the words beneath."""
+        from checker.training.maps import TERMINAL_TILE, tiles
+        from checker.ui import training as ui
+
+        panels = []
+        for scene, entry in zip(self.attention_images, self.data.get("attention", [])):
+            pictures = tiles(scene, entry, TERMINAL_TILE)
+            labels = ["(scene)"] + list(entry["words"])
+            panels.append(ui.attention_panel(pictures, labels, entry["scene"], width))
+        return panels
 
 
 def shown_indices(n: int, count: int = SHOWN) -> list[int]:
@@ -66,10 +88,18 @@ def write_report(folder: Path, outcome: dict, job: dict, seconds: float) -> Repo
         "shown": shown,
         "test_captions": [{"scene": i, "generated": g} for i, g in enumerate(evaluated["generated"])],
     }
-    report = Report(Path(folder), data, images)
+    attention_images = None
+    if outcome.get("attention") and not config.get("coco_json"):
+        data["attention"] = outcome["attention"]["maps"]
+        attention_images = test_images[[entry["scene"] for entry in data["attention"]]]
+    report = Report(Path(folder), data, images, attention_images)
     report.json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     if shown:
         write_gallery(report.png_path, images, shown)
+    if report.attention_path is not None:
+        from checker.training.maps import write_attention_png
+
+        write_attention_png(report.attention_path, attention_images, data["attention"])
     return report
 
 

@@ -64,6 +64,23 @@ def captioned_scene(picture, generated: str, references: list[str]) -> Panel:
     return Panel(Group(picture, body), expand=False)
 
 
+def attention_panel(tiles: list, labels: list[str], scene: int, width: int) -> Panel:
+    """A scene's attention maps: its tiles (RGB float images, equal sizes) in rows that fit `width` columns,
+    each row followed by a line of the words, each under its tile."""
+    from checker.ui.images import GAP, Picture, canvas
+
+    side = tiles[0].shape[1]
+    per_row = max(1, (width - 4 + GAP) // (side + GAP))
+    parts = []
+    for start in range(0, len(tiles), per_row):
+        parts.append(Picture(canvas([tiles[start:start + per_row]])))
+        words = Text()
+        for label in labels[start:start + per_row]:
+            words.append(sanitize(label)[:side].ljust(side + GAP), style="bold" if label != "(scene)" else "dim")
+        parts.append(words)
+    return Panel(Group(*parts), title=f"test scene {scene}: where each word looked", title_align="left", expand=False)
+
+
 def caption_line(path: str, caption: str | None, error: str | None) -> Text:
     text = Text()
     text.append(sanitize(path), style="cyan")

@@ -42,6 +42,8 @@ MISTAKES = {
                    "over the batch axis"),
     "no-direct-path": ("dfeatures = weights[..., None] * dcontext[:, None, :] + da @ W_f.T", "dfeatures = da @ W_f.T",
                        "direct path is missing"),
+    "no-softmax-jacobian": ("dscore = weights * (dweights - (weights * dweights).sum(axis=1, keepdims=True))",
+                            "dscore = dweights", "Jacobian is missing"),
 }
 
 

@@ -77,6 +77,17 @@ def test_huge_scores_do_not_overflow(ex):
 NAMES = ("dfeatures", "dh", "dW_f", "dW_h", "dv")
 
 
+def backward_without_softmax_jacobian(dcontext, features, h, W_f, W_h, v):
+    """The gradients when dscore is taken to be dweights itself (the softmax's Jacobian forgotten)."""
+    a = np.tanh(features @ W_f + (h @ W_h)[:, None, :])
+    _, weights = attention_here(features, h, W_f, W_h, v)
+    dscore = np.einsum("bc,bpc->bp", dcontext, features)
+    da = dscore[..., None] * v * (1.0 - a**2)
+    summed = da.sum(axis=1)
+    return (weights[..., None] * dcontext[:, None, :] + da @ W_f.T, summed @ W_h.T,
+            np.einsum("bpc,bpa->ca", features, da), h.T @ summed, np.einsum("bp,bpa->a", dscore, a))
+
+
 @pytest.mark.parametrize("shape", SHAPES[:2] + [(2, 3, 2, 3, 2)], ids=[str(s) for s in SHAPES[:2] + [(2, 3, 2, 3, 2)]])
 def test_backward_equals_numerical_gradients(ex, shape):
     """each of dfeatures, dh, dW_f, dW_h, dv equals the numerical gradient of L = Σ context · G"""
@@ -89,6 +100,7 @@ def test_backward_equals_numerical_gradients(ex, shape):
         fail(f"{what} returned None.\nReturn (dfeatures, dh, dW_f, dW_h, dv).")
     if not isinstance(grads, (tuple, list)) or len(grads) != 5:
         fail(f"{what} returned {type(grads).__name__}, expected 5 gradients (dfeatures, dh, dW_f, dW_h, dv).")
+    no_jacobian = backward_without_softmax_jacobian(G, *args)
     for i, (name, grad) in enumerate(zip(NAMES, grads)):
         grad = assert_array(grad, what=f"{what}: {name}", shape=args[i].shape)
 
@@ -98,10 +110,11 @@ def test_backward_equals_numerical_gradients(ex, shape):
             return float(np.sum(attention_here(*moved)[0] * G))
 
         numeric = numerical_gradient(loss, np.array(args[i], dtype=float, copy=True))
-        mistakes = {}
+        mistakes = {"the softmax's Jacobian is missing: dscore = weights · (dweights − Σ_p weights · dweights), "
+                    "not dweights itself.": no_jacobian[i]}
         if name == "dfeatures":
             _, w = attention_here(*args)
             mistakes["the context's direct path is missing: dfeatures also gets weights[..., None] · dcontext[:, None, :]."] = \
                 numeric - w[..., None] * G[:, None, :]
-        assert_close(grad, numeric, what=f"{what}: {name}", rtol=1e-4, atol=1e-7, mistakes=mistakes or None,
+        assert_close(grad, numeric, what=f"{what}: {name}", rtol=1e-4, atol=1e-7, mistakes=mistakes,
                      hint="(The expected value is a numerical gradient: (f(x+h) - f(x-h)) / 2h for each entry.)")
