@@ -135,6 +135,11 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_from_it(course):
                 "--resume")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "Resuming after epoch" in again.stdout
+    other = dlx(course, "train", "captioner", "--solutions", "--scenes", "200", "--epochs", "1", "--batch-size", "16",
+                "--resume")  # other training data, so maybe another vocabulary: that checkpoint is not this model's
+    assert other.returncode == 0, other.stdout[-3000:] + other.stderr[-3000:]
+    assert "the checkpoint is of another model (scenes differ): not resumed" in other.stdout
+    assert "Resuming after epoch" not in other.stdout
 
 
 def test_the_mirrored_strategy_trains_on_two_logical_cpus(course):

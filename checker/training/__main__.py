@@ -50,8 +50,10 @@ def train(job: dict, emit: Events) -> int:
     trainer.prepare()
     trainer.build()
     if job.get("resume"):
-        if not trainer.resume():
+        if trainer.manager.latest_checkpoint is None:
             emit({"event": "stage", "what": "no checkpoint to resume from: starting afresh"})
+        elif not trainer.resume():
+            emit({"event": "stage", "what": "starting afresh"})
     emit({"event": "stage", "what": "training"})
     try:
         history = trainer.train(lambda: stop["asked"])

@@ -231,10 +231,31 @@ class Trainer:
         self.checkpoint = tf.train.Checkpoint(decoder=self.decoder, optimizer=self.optimizer, epoch=self.epoch)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.folder / CHECKPOINTS), max_to_keep=2)
 
+    # What a checkpoint's variables depend on: a checkpoint of another model is never restored into this one
+    # (tf.train.Checkpoint would restore what matches and silently leave the rest).
+    MODEL_KEYS = ("attention", "embed_dim", "hidden_dim", "min_count", "max_len", "coco_json", "coco_limit", "scenes")
+
+    def _model_of_checkpoints(self) -> dict:
+        return {key: getattr(self.config, key) for key in self.MODEL_KEYS} | {"vocabulary": len(self.vocab)}
+
+    def _save_checkpoint(self) -> str:
+        path = self.manager.save()
+        (self.folder / CHECKPOINTS / "model.json").write_text(json.dumps(self._model_of_checkpoints()), encoding="utf-8")
+        return path
+
     def resume(self) -> bool:
-        """Restore the latest checkpoint, if there is one; True if training continues from it."""
+        """Restore the latest checkpoint, if there is one of this same model; True if training continues from it."""
         latest = self.manager.latest_checkpoint
         if latest is None:
+            return False
+        try:
+            saved = json.loads((self.folder / CHECKPOINTS / "model.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = None
+        if saved != self._model_of_checkpoints():
+            differs = sorted(k for k in self._model_of_checkpoints() if not isinstance(saved, dict) or saved.get(k) != self._model_of_checkpoints()[k])
+            self.emit({"event": "stage", "what": f"the checkpoint is of another model ({', '.join(differs) or 'unknown'} "
+                                                 "differ): not resumed"})
             return False
         self.checkpoint.restore(latest)
         self.emit({"event": "resumed", "epoch": int(self.epoch.numpy()), "checkpoint": latest})
@@ -261,7 +282,7 @@ class Trainer:
                        "seconds_left": elapsed / max(done, 1e-9) - elapsed})
             if should_stop():
                 self.epoch.assign(first_epoch + epoch)
-                path = self.manager.save()
+                path = self._save_checkpoint()
                 self.emit({"event": "checkpoint", "path": path, "epoch": first_epoch + epoch})
                 raise Stop()
 
@@ -280,7 +301,7 @@ class Trainer:
         else:
             history = self._distributed(loss_fn, remaining, rng, on_batch)
         self.epoch.assign(config.epochs)
-        self.manager.save()
+        self._save_checkpoint()
         return [float(h) for h in history]
 
     def _distributed(self, loss_fn: Callable, epochs: int, rng: np.random.Generator, on_batch: Callable) -> list:
