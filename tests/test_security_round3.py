@@ -1,0 +1,155 @@
+"""White-box attacks on the check engine, third round: each test asserts the SAFE outcome.
+
+Same attacker as rounds one and two (tests/test_security.py, tests/test_security_round2.py): an ordinary
+learner who has read dlx's source (not the reference solutions) and writes anything in an exercise file.
+Each test drives the real engine; every wait is bounded and every process the learner's code starts is
+killed by the test itself, even when its assertion fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from checker.engine.records import Status as V
+from tests.conftest import pid_alive
+from tests.helpers import run_source
+from tests.test_security import WRONG
+from tests.test_security_round2 import _LOOPS, _speed_check
+
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the attacks use Linux clone and /proc"),
+    pytest.mark.usefixtures("reaper"),  # the test process adopts escapees, as the dlx command does
+]
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL a process the learner's code started and reap it if it became our child (we are a subreaper)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        time.sleep(0.02)
+
+
+# --------------------------------------------------------------------------- R3-1/2. a sibling, not a child
+
+# clone(CLONE_PARENT) makes a process whose parent is the sandbox's PARENT (the judge), not the sandbox: a
+# sibling.  It is in the judge's process group and is never orphaned (so the subreaper never adopts it), but
+# it is not below the sandbox either, and the supervisor's memory watcher and the speed checks' CPU clock
+# both sum only the sandbox's tree.  (PyDLL keeps the GIL held across the raw syscall, so the clone's one
+# thread runs on as the caller, like after a fork.)
+CLONE_SIBLING = r'''
+import ctypes, os
+
+def _sibling():
+    """Like os.fork(), but the new process is the sandbox's sibling (a child of the judge): 0 in it."""
+    libc = ctypes.PyDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    CLONE_PARENT, SIGCHLD, SYS_clone = 0x00008000, 17, 56  # x86-64
+    return libc.syscall(ctypes.c_long(SYS_clone), ctypes.c_ulong(CLONE_PARENT | SIGCHLD),
+                        ctypes.c_void_p(0), ctypes.c_void_p(0), ctypes.c_void_p(0), ctypes.c_ulong(0))
+'''
+
+SIBLING_MEMORY = CLONE_SIBLING + r'''
+import time
+import numpy as np
+for k in range(3):
+    if _sibling() == 0:
+        try:
+            block = bytearray(800 << 20)  # zero-filled: resident
+            open(f"{REPORT}.{k}", "w").write(str(os.getpid()))
+            time.sleep(8)
+        finally:
+            os._exit(0)
+deadline = time.time() + 8
+while time.time() < deadline and sum(os.path.exists(f"{REPORT}.{k}") for k in range(3)) < 3:
+    time.sleep(0.05)
+time.sleep(1.0)  # ten looks of the memory watcher
+'''
+
+_X86_64 = pytest.mark.skipif(os.uname().machine != "x86_64", reason="the raw clone syscall number is x86-64's")
+
+
+@_X86_64
+def test_r3_1_siblings_made_by_clone_parent_count_against_the_memory_limit(tmp_path):
+    """Attack: clone(CLONE_PARENT) three processes of 800 MB each: they are the judge's children, outside the
+    sandbox's tree that the memory watcher sums, so 2.4 GB (+ the sandbox) go unseen under a 2048 MiB limit."""
+    report = tmp_path / "rss"
+    try:
+        verdict = run_source("mse", f"REPORT = {str(report)!r}\n" + SIBLING_MEMORY + WRONG, tmp_path)
+        held = [k for k in range(3) if Path(f"{report}.{k}").exists()]
+    finally:
+        for k in range(3):
+            path = Path(f"{report}.{k}")
+            if path.exists() and path.read_text().strip():
+                _kill(int(path.read_text()))
+    assert verdict.status == V.MEMORY, (verdict.status, verdict.message[:300], held)
+    for k in range(3):
+        path = Path(f"{report}.{k}")
+        if path.exists() and path.read_text().strip():
+            assert not pid_alive(int(path.read_text())), "a sibling outlived the run"
+
+
+# The loop convolution, run by a worker made with clone(CLONE_PARENT): the sandbox pickles the arguments and
+# waits on a pipe, and the worker's CPU time is in nobody's tree that the speed check's clock sums.
+IM2COL_IN_A_SIBLING = _LOOPS + CLONE_SIBLING + r'''
+import pickle, struct
+_PIPES = {}
+
+def _serve(rfd, wfd):
+    r, w = os.fdopen(rfd, "rb"), os.fdopen(wfd, "wb")
+    while True:
+        head = r.read(8)
+        if len(head) < 8:
+            os._exit(0)
+        args = pickle.loads(r.read(struct.unpack("<Q", head)[0]))
+        out = pickle.dumps(_loops(*args))
+        w.write(struct.pack("<Q", len(out)) + out)
+        w.flush()
+
+def _start():
+    a_r, a_w = os.pipe()
+    b_r, b_w = os.pipe()
+    if _sibling() == 0:
+        os.close(a_w)
+        os.close(b_r)
+        try:
+            _serve(a_r, b_w)
+        finally:
+            os._exit(0)
+    os.close(a_r)
+    os.close(b_w)
+    _PIPES["w"], _PIPES["r"] = os.fdopen(a_w, "wb"), os.fdopen(b_r, "rb")
+
+def conv2d_forward_fast(x, w, b, stride, pad):
+    if not _PIPES:
+        _start()
+    data = pickle.dumps((x, w, b, stride, pad))
+    _PIPES["w"].write(struct.pack("<Q", len(data)) + data)
+    _PIPES["w"].flush()
+    size = struct.unpack("<Q", _PIPES["r"].read(8))[0]
+    return pickle.loads(_PIPES["r"].read(size))
+'''
+
+
+@_X86_64
+def test_r3_2_loops_in_a_clone_parent_sibling_do_not_pass_the_speed_check(tmp_path):
+    """Attack: conv2d_forward_fast hands the loop convolution to a worker made with clone(CLONE_PARENT).  The
+    speed check's clock sums the sandbox's tree, which the sibling is not in: loops pass as 20x faster."""
+    verdict = run_source("im2col", IM2COL_IN_A_SIBLING, tmp_path)
+    assert not _speed_check(verdict).passed, "a loop convolution in a sibling process passed the 20x speed check"
+    assert verdict.status != V.PASSED
