@@ -153,3 +153,54 @@ def test_r3_2_loops_in_a_clone_parent_sibling_do_not_pass_the_speed_check(tmp_pa
     verdict = run_source("im2col", IM2COL_IN_A_SIBLING, tmp_path)
     assert not _speed_check(verdict).passed, "a loop convolution in a sibling process passed the 20x speed check"
     assert verdict.status != V.PASSED
+
+
+# --------------------------------------------------------------------------- R3-3. CPU time that leaves the tree
+
+# The speed check's clock is a sum over the learner's processes as they are NOW, so it can go DOWN: a
+# grandchild that burned CPU before the timed call is orphaned during it (its parent exits), re-parented to
+# dlx, and its seconds leave the sum.  The loop convolution then measures less than nothing (the check takes
+# max(t, 1e-9)), and one such call is enough, since the check keeps the best time.
+IM2COL_VANISHING_CPU = _LOOPS + r'''
+import os, time
+
+def _burner(seconds):
+    """A child whose own child burns `seconds` of CPU; the child waits on a pipe, then exits when told."""
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(w)
+        try:
+            if os.fork() == 0:  # the grandchild: burns, then waits to be killed
+                end = time.thread_time() + seconds
+                while time.thread_time() < end:
+                    pass
+                while True:
+                    time.sleep(1)
+            os.read(r, 1)  # told to go: the grandchild is orphaned
+        finally:
+            os._exit(0)
+    os.close(r)
+    return child, w
+
+_READY = [_burner(1.5)]
+time.sleep(2.5)  # on a busy machine, give it time to burn (before any check runs)
+_CALLS = [0]
+
+def conv2d_forward_fast(x, w, b, stride, pad):
+    if x.shape == (64, 8, 8, 1):
+        _CALLS[0] += 1
+        if _CALLS[0] == 2 and _READY:  # the first timed call: 1.5 s leave the sum
+            child, go = _READY.pop()
+            os.write(go, b"x")
+            os.waitpid(child, 0)
+    return _loops(x, w, b, stride, pad)
+'''
+
+
+def test_r3_3_cpu_time_of_a_process_that_leaves_the_tree_still_counts(tmp_path):
+    """Attack: during a timed call, orphan a grandchild that already burned 1.5 s of CPU: the learner's CPU
+    clock goes backwards by 1.5 s, and the loop convolution is timed at 'less than nothing'."""
+    verdict = run_source("im2col", IM2COL_VANISHING_CPU, tmp_path)
+    assert not _speed_check(verdict).passed, "a loop convolution passed the 20x speed check with a vanishing clock"
+    assert verdict.status != V.PASSED

@@ -23,6 +23,25 @@ def make_undumpable() -> None:
         pass
 
 
+def adopt_orphans() -> None:
+    """Linux: become a child subreaper, so that every process orphaned below this one is re-parented HERE.
+
+    The judge does this before it starts the sandbox: then no process the learner's code starts can leave
+    the judge's tree (a double fork, a parent that exits mid-call), so the memory watcher and the speed
+    checks' CPU clock, which sum that tree, neither lose a process nor see their sum go down (CPU that a
+    process burned, then taken out of the tree, would make a timed call look faster than free).  Orphans
+    that exit stay as zombies of the judge (never reaped by it), still counted, until the run ends.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 36
+    except (OSError, AttributeError):  # pragma: no cover - no libc
+        pass
+
+
 def limit_memory(memory_mb: int | None) -> None:
     """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
     _limit("RLIMIT_AS", memory_mb)

@@ -103,11 +103,12 @@ def run_job(job, report, end) -> int:
 
 
 def main() -> None:
-    from checker.engine.hardening import limit_memory, make_undumpable
+    from checker.engine.hardening import adopt_orphans, limit_memory, make_undumpable
     from checker.engine.records import Job
     from checker.engine.warmup import JUDGE_MODULES, warm_up
 
     make_undumpable()
+    adopt_orphans()  # nothing the learner's code starts leaves this process's tree (see hardening)
 
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
     report_fd = os.environ.pop("DLX_REPORT_FD", None)
