@@ -204,3 +204,53 @@ def test_r3_3_cpu_time_of_a_process_that_leaves_the_tree_still_counts(tmp_path):
     verdict = run_source("im2col", IM2COL_VANISHING_CPU, tmp_path)
     assert not _speed_check(verdict).passed, "a loop convolution passed the 20x speed check with a vanishing clock"
     assert verdict.status != V.PASSED
+
+
+# --------------------------------------------------------------------------- R3-4. children nobody waits for
+
+# A process's CPU time reaches its parent's "children" clock (cutime) only when the parent WAITS for it.  With
+# SIGCHLD ignored, the kernel reaps children itself and their seconds go nowhere.  A child that burned 0.5 s of CPU
+# before the timed call exits during it: the clock goes back 0.5 s (as in R3-3, but no process is orphaned,
+# so a subreaper judge does not keep it).  (Running the loops in a fresh unwaited child per call hides them
+# too, but the fork itself then costs a few ms, too slow to claim 20x here.)
+IM2COL_UNWAITED_CHILD = _LOOPS + r"""
+import os, signal, time
+
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, their time added nowhere
+_r, _go = os.pipe()
+_burned, _w = os.pipe()
+_child = os.fork()
+if _child == 0:
+    os.close(_go)
+    try:
+        end = time.thread_time() + 0.5
+        while time.thread_time() < end:
+            pass
+        os.write(_w, b"x")
+        os.read(_r, 1)
+    finally:
+        os._exit(0)
+os.close(_r)
+os.read(_burned, 1)  # it has burned half a second (before any check runs)
+_CALLS = [0]
+
+def conv2d_forward_fast(x, w, b, stride, pad):
+    if x.shape == (64, 8, 8, 1):
+        _CALLS[0] += 1
+        if _CALLS[0] == 2:  # the first timed call: the child exits, unwaited, and 0.5 s leave the clock
+            os.write(_go, b"x")
+            while os.path.exists(f"/proc/{_child}"):
+                time.sleep(0.001)
+    return _loops(x, w, b, stride, pad)
+"""
+
+
+def test_r3_4_cpu_time_of_children_reaped_by_the_kernel_still_counts(tmp_path):
+    """Attack: ignore SIGCHLD; a child that burned 0.5 s of CPU exits during a timed call and is reaped by the
+    kernel, its time added to nobody's: the clock goes backwards and a loop convolution passes the 20x check."""
+    verdict = run_source("im2col", IM2COL_UNWAITED_CHILD, tmp_path)
+    # The learner's processes may not change SIGCHLD's disposition (a seccomp filter): the file's import fails.
+    speed = [c for c in verdict.checks if c.name == "test_conv_fast_is_at_least_20x_faster_than_loops"]
+    assert not (speed and speed[0].passed), "loops passed the 20x speed check with an unwaited child's time gone"
+    assert verdict.status != V.PASSED
+    assert verdict.status == V.IMPORT_ERROR and "Operation not permitted" in verdict.message, verdict.message[:300]

@@ -42,6 +42,58 @@ def adopt_orphans() -> None:
         pass
 
 
+# seccomp_data offsets, and the (arch, rt_sigaction number) of the machines a filter is made for.
+_SECCOMP_NR, _SECCOMP_ARCH, _SECCOMP_ARG0, _SECCOMP_ARG1 = 0, 4, 16, 24
+_RT_SIGACTION = {"x86_64": (0xC000003E, 13), "aarch64": (0xC00000B7, 134)}
+
+
+def forbid_unwaited_children() -> bool:
+    """Linux: this process and all it starts may not change how SIGCHLD is handled (EPERM); True if in force.
+
+    A process's CPU time reaches its parent's clock of reaped children (cutime) only when the parent WAITS for
+    it.  With SIGCHLD ignored (or SA_NOCLDWAIT), the kernel reaps children itself and their CPU time is added
+    to nobody's: a child that burned CPU, then exits during a timed call, makes the speed checks' clock (a sum
+    over the learner's processes) go backwards.  Setting SIGCHLD's disposition is the only way to get there,
+    so a seccomp filter (inherited by every child, never removable) refuses it; reading it stays allowed.
+    Syscalls of another ABI (32-bit, x32) are refused too, so the filter cannot be walked around.
+    """
+    import os
+
+    if not sys.platform.startswith("linux") or os.uname().machine not in _RT_SIGACTION:
+        return False
+    import ctypes
+    import signal
+
+    arch, nr = _RT_SIGACTION[os.uname().machine]
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    program = [  # (code, jump if true, jump if false, k); a jump skips that many instructions; 11: deny, 12: allow
+        (ld, 0, 0, _SECCOMP_ARCH), (jeq, 0, 9, arch),               # another ABI: refused
+        (ld, 0, 0, _SECCOMP_NR), (jge, 7, 0, 0x40000000),           # x32 syscalls: refused
+        (jeq, 0, 7, nr),                                            # not rt_sigaction: allowed
+        (ld, 0, 0, _SECCOMP_ARG0), (jeq, 0, 5, int(signal.SIGCHLD)),  # another signal: allowed
+        (ld, 0, 0, _SECCOMP_ARG1), (jeq, 0, 2, 0),                  # a new action (low half non-zero): refused
+        (ld, 0, 0, _SECCOMP_ARG1 + 4), (jeq, 1, 0, 0),              # only a query (act == NULL): allowed
+        (ret, 0, 0, deny), (ret, 0, 0, allow),
+    ]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*program)
+    fprog = Program(len(program), filters)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, required to install a filter unprivileged
+            return False
+        return libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+    except (OSError, AttributeError):  # pragma: no cover - no libc
+        return False
+
+
 def limit_memory(memory_mb: int | None) -> None:
     """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
     _limit("RLIMIT_AS", memory_mb)
