@@ -254,3 +254,92 @@ def test_r3_4_cpu_time_of_children_reaped_by_the_kernel_still_counts(tmp_path):
     assert not (speed and speed[0].passed), "loops passed the 20x speed check with an unwaited child's time gone"
     assert verdict.status != V.PASSED
     assert verdict.status == V.IMPORT_ERROR and "Operation not permitted" in verdict.message, verdict.message[:300]
+
+
+# --------------------------------------------------------------------------- R3-5. another run's pytest.ini
+
+# The judge writes `[pytest]` to pytest.ini in its private folder and runs pytest with `-c` that file.  The
+# folder is private to the user, not to the run: learner code of a run going on at the same time (`dlx verify
+# --jobs 2`, "check all") sees the other run's folders appear next to its own, makes pytest.ini a FIFO there,
+# swallows the judge's "[pytest]" and serves pytest its own config instead: `-k loss` deselects every
+# gradient check of the other run, whose mse_grad is wrong, and it passes.
+POISON_THE_NEXT_CONFIG = r'''
+import os, threading, time
+
+_EVIL = b"[pytest]\naddopts = -k loss\n"
+_served = []
+
+def _serve(fifo):
+    fd = os.open(fifo, os.O_RDONLY)  # the other judge opens it to write "[pytest]": swallow that
+    while os.read(fd, 4096):
+        pass
+    os.close(fd)
+    while True:  # pytest opens it to read its configuration
+        fd = os.open(fifo, os.O_WRONLY)
+        os.write(fd, _EVIL)
+        os.close(fd)
+        _served.append(fifo)
+        time.sleep(0.3)  # until this reader has closed it (else the next open joins the same read)
+
+def _watch():
+    base, mine = os.path.dirname(os.getcwd()), os.path.basename(os.getcwd())
+    seen = set(os.listdir(base))
+    open(WATCHING, "w").write("yes")
+    deadline = time.time() + 9
+    while time.time() < deadline and not _served:
+        for name in os.listdir(base):
+            if name in seen or not name.startswith("dlx-"):
+                continue
+            seen.add(name)
+            try:
+                os.mkfifo(os.path.join(base, name, "pytest.ini"))
+            except OSError:
+                continue
+            threading.Thread(target=_serve, args=(os.path.join(base, name, "pytest.ini"),), daemon=True).start()
+        time.sleep(0.005)
+    time.sleep(0.5)
+    open(WATCHING, "w").write(repr(_served))
+
+_watch()
+''' + WRONG
+
+# Right loss, wrong gradient: only a run whose gradient checks were deselected can pass it.
+RIGHT_LOSS_WRONG_GRADIENT = """
+import numpy as np
+
+def mse_loss(X, y, w):
+    return float(np.mean((X @ w - y) ** 2))
+
+def mse_grad(X, y, w):
+    return np.zeros(X.shape[1])
+"""
+
+
+def test_r3_5_learner_code_cannot_configure_another_runs_pytest(tmp_path, monkeypatch):
+    """Attack: during a run, turn the pytest.ini of a judge started at the same time into a FIFO and serve it
+    `addopts = -k loss`: the other run's gradient checks are deselected and a wrong mse_grad passes."""
+    import tempfile
+    import threading
+
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))  # both runs' folders (and only theirs) go here
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    watching = first / "watching"
+    box: dict = {}
+    attacker = threading.Thread(target=lambda: box.setdefault("verdict", run_source(
+        "mse", f"WATCHING = {str(watching)!r}\n" + POISON_THE_NEXT_CONFIG, first)), daemon=True)
+    attacker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not watching.exists() and attacker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert watching.exists(), "the attacking run did not start"
+        other = run_source("mse", RIGHT_LOSS_WRONG_GRADIENT, second)
+    finally:
+        attacker.join(30)
+    assert other.status == V.FAILED, (
+        f"a wrong mse_grad {other.status.value} ({other.n_passed}/{other.n_total} checks) while another run's "
+        f"learner code ran ({watching.read_text()[:200]})")

@@ -85,13 +85,14 @@ def run_job(job, report, end) -> int:
     from checker.judge.plugin import DlxPlugin
 
     os.chdir(job.workdir)
-    ini = os.path.join(job.workdir, "pytest.ini")
-    with open(ini, "w", encoding="utf-8") as handle:
-        handle.write("[pytest]\n")
+    # The configuration is the empty file os.devnull, never a file in a folder: the user's folders (this one
+    # included) are writable by learner code of another run going on at the same time (`dlx verify --jobs 2`),
+    # which could serve pytest its own options (`-k` deselecting the checks it fails, plugins) through it.
+    ini = os.devnull
     plugin = DlxPlugin(job.target, job.module_name, report, job.token, end, memory_mb=job.memory_mb)
     args = [
         job.check,
-        "-c", ini,               # never read a pytest.ini / pyproject of the learner's
+        "-c", ini,               # never read a pytest.ini / pyproject of the learner's (nor a planted one)
         "--rootdir", job.workdir,
         "--noconftest",          # nor a conftest.py
         "-p", "no:cacheprovider",
