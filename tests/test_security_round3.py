@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.engine.hardening import landlock_abi
 from checker.engine.records import Status as V
 from tests.conftest import pid_alive
 from tests.helpers import run_source
@@ -343,3 +344,169 @@ def test_r3_5_learner_code_cannot_configure_another_runs_pytest(tmp_path, monkey
     assert other.status == V.FAILED, (
         f"a wrong mse_grad {other.status.value} ({other.n_passed}/{other.n_total} checks) while another run's "
         f"learner code ran ({watching.read_text()[:200]})")
+
+
+# --------------------------------------------------------------------------- R3-6. another run's judge, taken
+
+# R2-9 again, with the two tools it lacked.  A socket cannot be reopened through /proc/<judge>/fd, but
+# pidfd_getfd(2) copies any descriptor of a process that a same-user process may ptrace (on a machine without
+# Yama's ptrace_scope 1, such as Debian's or Fedora's defaults): a judge before make_undumpable(), frozen there
+# by SIGSTOP.  And dlx's check for intruders lists the descriptors of every process, but cannot list those of
+# a NON-dumpable one: the learner's process makes itself non-dumpable once it holds the copies.  It then says
+# "ready" for the frozen judge, reads the job (and its token) when dlx sends it, writes a passing report and
+# kills the judge: the other run's wrong mse passes.  (Run as root, dlx sees the copies and stops the run.)
+HIJACK_WITH_PIDFD_GETFD = r'''
+import ctypes, json, os, signal, time
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+def _grab(pid, fd):
+    """pidfd_getfd: a copy of another process's descriptor (allowed where ptrace would be: same user, dumpable)."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        new = _libc.syscall(438, pidfd, fd, 0)
+        if new < 0:
+            raise OSError(ctypes.get_errno(), "pidfd_getfd")
+        return new
+    finally:
+        os.close(pidfd)
+
+def _stat(pid):
+    stat = open(f"/proc/{pid}/stat").read()
+    return stat[stat.rfind(")") + 2:].split()
+
+def _hijack(pid, log):
+    os.kill(pid, signal.SIGSTOP)  # frozen inside its dumpable instant
+    env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+    fds = {e.split(b"=")[0].decode(): int(e.split(b"=")[1]) for e in env
+           if e.startswith((b"DLX_READY_FD=", b"DLX_REPORT_FD="))}
+    job, ready, report = _grab(pid, 0), _grab(pid, fds["DLX_READY_FD"]), _grab(pid, fds["DLX_REPORT_FD"])
+    _libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: dlx may not list this process's descriptors any more
+    os.write(ready, b"R%d\n" % pid)  # dlx: "the judge is warm"; it looks for intruders, finds none, sends the job
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(job, 65536)
+        if not chunk:
+            break
+        line += chunk
+    token = json.loads(line)["token"]
+    records = [{"event": "loaded", "error": None, "seconds": 0.0},
+               {"event": "collected", "count": 1, "names": ["test_all"]},
+               {"event": "check", "name": "test_all", "title": "everything", "outcome": "passed", "seconds": 0.0,
+                "problem": None},
+               {"event": "done", "collected": 1}]
+    os.write(report, "".join(json.dumps(dict(r, token=token)) + "\n" for r in records).encode())
+    os.kill(pid, signal.SIGKILL)
+    log.append("hijacked")
+
+def _watch():
+    log, others = [], {os.getppid()}
+    deadline = time.time() + 8
+    open(WATCHING, "w").write("yes")
+    while time.time() < deadline and not log:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) in others:
+                continue
+            pid = int(entry)
+            try:
+                if int(_stat(pid)[1]) != DLX:
+                    others.add(pid)
+                    continue
+                if b"checker.judge" not in open(f"/proc/{pid}/cmdline", "rb").read():
+                    continue
+                others.add(pid)
+                _hijack(pid, log)
+            except (OSError, KeyError, ValueError) as exc:
+                log.append(f"{pid}: {exc!r}")
+                others.add(pid)
+    open(WATCHING, "w").write(repr(log))
+
+_watch()
+''' + WRONG
+
+
+@pytest.mark.xfail(landlock_abi() < 1, strict=True, reason="needs Landlock (Linux 5.13): elsewhere a same-user process may ptrace a dumpable judge")
+def test_r3_6_learner_code_cannot_take_another_judges_sockets(tmp_path):
+    """Attack: during a run (as under `dlx verify --jobs 2`), SIGSTOP the next judge dlx starts while it is
+    still dumpable, copy its job, ready and report sockets with pidfd_getfd, hide them by making the learner's
+    process non-dumpable, answer "ready", read the token and forge the other run's report."""
+    import threading
+
+    if not hasattr(os, "pidfd_open"):
+        pytest.skip("no pidfd_open in this Python")
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    watching = first / "watching"
+    source = f"DLX = {os.getpid()}\nWATCHING = {str(watching)!r}\n" + HIJACK_WITH_PIDFD_GETFD
+    box: dict = {}
+    attacker = threading.Thread(target=lambda: box.setdefault("verdict", run_source("mse", source, first)), daemon=True)
+    attacker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not watching.exists() and attacker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert watching.exists(), "the attacking run did not start"
+        other = run_source("mse", "import numpy as np\n" + WRONG, second)  # wrong code, in another run
+    finally:
+        attacker.join(30)
+    assert other.status == V.FAILED, f"a wrong mse {other.status.value} while another run's learner code ran " \
+        f"({watching.read_text()[:200]})"
+
+
+# --------------------------------------------------------------------------- R3-7. the primitives themselves
+
+# What R3-6 and R2-14 need, asked of the learner's own judge: a copy of one of its descriptors, a ptrace
+# attach, its memory, a signal.  Each must be refused, whoever runs dlx (root passes every ptrace check
+# by capability, and the judge being non-dumpable does not stop it).
+REACH_THE_JUDGE = r'''
+import ctypes, os, signal
+import numpy as np
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_judge = os.getppid()
+_found = {}
+
+def _try(name, fn):
+    try:
+        fn()
+        _found[name] = "allowed"
+    except OSError as exc:
+        _found[name] = type(exc).__name__
+
+def _getfd():
+    pidfd = os.pidfd_open(_judge)
+    try:
+        fd = _libc.syscall(438, pidfd, 1, 0)  # its stdout: harmless to hold, but any other would do
+        if fd < 0:
+            raise OSError(ctypes.get_errno(), "pidfd_getfd")
+        os.close(fd)
+    finally:
+        os.close(pidfd)
+
+def _attach():
+    if _libc.ptrace(16, _judge, 0, 0) != 0:  # PTRACE_ATTACH
+        raise OSError(ctypes.get_errno(), "ptrace")
+    _libc.ptrace(17, _judge, 0, 0)  # PTRACE_DETACH
+
+_try("pidfd_getfd", _getfd)
+_try("ptrace", _attach)
+_try("mem", lambda: open(f"/proc/{_judge}/mem", "rb").close())
+_try("signal", lambda: os.kill(_judge, signal.SIGCONT))
+open(REPORT, "w").write(repr(_found))
+''' + WRONG
+
+
+@pytest.mark.xfail(landlock_abi() < 6, strict=True, reason="needs Landlock with signal scoping (Linux 6.12): elsewhere the learner's processes may signal the judge")
+def test_r3_7_learner_code_cannot_reach_its_judge(tmp_path):
+    """Attack (the primitives): from the sandbox, copy a descriptor of the judge (pidfd_getfd), ptrace it, open
+    its memory, signal it.  As root every one of them is allowed today; each must be refused."""
+    if not hasattr(os, "pidfd_open"):
+        pytest.skip("no pidfd_open in this Python")
+    report = tmp_path / "found.txt"
+    verdict = run_source("mse", f"REPORT = {str(report)!r}\n" + REACH_THE_JUDGE, tmp_path)
+    assert verdict.status == V.FAILED, (verdict.status, verdict.message[:300])
+    found = eval(report.read_text())  # noqa: S307 - our own probe's dict of names
+    assert not [name for name, result in found.items() if result == "allowed"], found

@@ -94,6 +94,58 @@ def forbid_unwaited_children() -> bool:
         return False
 
 
+def landlock_abi() -> int:
+    """The Landlock ABI version this kernel offers (0: none; 6 and up also scope signals)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        return max(0, int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))  # ..._VERSION
+    except (OSError, AttributeError):  # pragma: no cover - no libc
+        return 0
+
+
+def confine_to_own_domain() -> bool:
+    """Linux (Landlock): this process and all it starts may not reach any process outside them; True if in force.
+
+    Processes of the same user may otherwise ptrace one another, open each other's memory (/proc/PID/mem),
+    take copies of each other's descriptors (pidfd_getfd) while dumpable, and signal one another.  Learner code
+    of one run then freezes the judge of another run (`dlx verify --jobs 2`) in the instant before it makes
+    itself non-dumpable, takes its job and report sockets and writes a passing report for it; or it stops dlx
+    itself with SIGSTOP so that no timeout fires.  A Landlock domain denies every ptrace-like access from inside
+    to a process outside it (whatever the user, root included), and with ABI 6 (Linux 6.12) every signal to
+    one.  The filesystem is not restricted: the ruleset handles only the making of block devices, which no
+    learner code needs.  Requires no_new_privs, set here.
+    """
+    abi = landlock_abi()
+    if abi < 1:
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        make_block, scope_signal = 1 << 11, 1 << 1  # LANDLOCK_ACCESS_FS_MAKE_BLOCK, LANDLOCK_SCOPE_SIGNAL
+        attr = (ctypes.c_uint64 * 3)(make_block, 0, scope_signal if abi >= 6 else 0)
+        size = 24 if abi >= 6 else 8  # handled_access_fs, handled_access_net (ABI 4), scoped (ABI 6)
+        ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+        if ruleset < 0:
+            return False
+        try:
+            if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+                return False
+            return libc.syscall(446, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0  # landlock_restrict_self
+        finally:
+            import os
+
+            os.close(ruleset)
+    except (OSError, AttributeError):  # pragma: no cover - no libc
+        return False
+
+
 def limit_memory(memory_mb: int | None) -> None:
     """Cap the address space, so a runaway allocation fails with MemoryError here, not on the machine."""
     _limit("RLIMIT_AS", memory_mb)
