@@ -510,3 +510,25 @@ def test_r3_7_learner_code_cannot_reach_its_judge(tmp_path):
     assert verdict.status == V.FAILED, (verdict.status, verdict.message[:300])
     found = eval(report.read_text())  # noqa: S307 - our own probe's dict of names
     assert not [name for name, result in found.items() if result == "allowed"], found
+
+
+# --------------------------------------------------------------------------- R3-8. a report without its judge
+
+@pytest.mark.parametrize("returncode", [-9, 6, 3], ids=["judge_killed", "judge_got_no_job", "internal_error"])
+def test_r3_8_a_complete_passing_report_from_a_judge_that_did_not_end_well_is_not_a_pass(returncode):
+    """Defence in depth for R3-6 (where Landlock is missing): whoever held the judge's report socket wrote a
+    complete passing report and killed the judge (or read its job first, so it ended without one).  pytest
+    ends with 0 exactly when every check passed: any other end is not a pass."""
+    import json
+
+    from checker.engine import grading
+
+    records = [{"event": "loaded", "error": None}, {"event": "collected", "count": 1, "names": ["a"]},
+               {"event": "check", "name": "a", "title": "a", "outcome": "passed", "seconds": 0.0},
+               {"event": "done", "collected": 1}]
+    data = "\n".join(json.dumps({**r, "token": "t"}) for r in records).encode()
+    parsed, damage = grading.read_report(data, "t")
+    assert damage is None
+    assert grading.grade("mse", parsed, timed_out=False, timeout=10, returncode=0).status == V.PASSED
+    verdict = grading.grade("mse", parsed, timed_out=False, timeout=10, returncode=returncode)
+    assert verdict.status == V.CRASHED, verdict.status

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 
+NO_JOB = 6  # the exit code of a judge that got no job (pytest's own codes are 0 to 5)
 SANDBOX_READY_LIMIT = 120.0  # seconds the sandbox may take to import TensorFlow on a slow laptop
 
 
@@ -121,7 +122,9 @@ def main() -> None:
     _signal_ready(sandbox.pid)
     line = sys.stdin.readline()
     if not line.strip() or report_fd is None:
-        os._exit(0)  # the parent went away before sending a job (e.g. a spare never used)
+        # The parent went away before sending a job (e.g. a spare never used), or another process read the job
+        # first: never 0, the code of a passing run (see grading.grade).
+        os._exit(NO_JOB)
     job = Job.from_line(line)
     from checker.channel.judge_end import JudgeEnd
 
