@@ -532,3 +532,51 @@ def test_r3_8_a_complete_passing_report_from_a_judge_that_did_not_end_well_is_no
     assert grading.grade("mse", parsed, timed_out=False, timeout=10, returncode=0).status == V.PASSED
     verdict = grading.grade("mse", parsed, timed_out=False, timeout=10, returncode=returncode)
     assert verdict.status == V.CRASHED, verdict.status
+
+
+# --------------------------------------------------------------------------- R3-9. a pytest plugin, planted
+
+# R2-7 planted a .pth file in site-packages, which check processes no longer run (python -S).  But the judge's
+# pytest still loads every plugin that an installed distribution declares (the "pytest11" entry points), and
+# site-packages is on the judge's path: learner code writes a module and a *.dist-info that declares it, and
+# every later judge imports it, where it can make failing checks pass.
+PLANT_A_PYTEST_PLUGIN = r'''
+import os
+import numpy as np
+_site = os.path.dirname(os.path.dirname(np.__file__))
+with open(os.path.join(_site, NAME + ".py"), "w") as handle:
+    handle.write(
+        "import os, pytest\n"
+        "if os.environ.get('DLX_CHECK_PROCESS'):\n"
+        "    @pytest.hookimpl(wrapper=True)\n"
+        "    def pytest_runtest_call(item):\n"
+        "        try:\n"
+        "            return (yield)\n"
+        "        except BaseException:\n"
+        "            return None  # every failing check passes\n"
+    )
+info = os.path.join(_site, NAME + "-1.0.dist-info")
+os.makedirs(info, exist_ok=True)
+open(os.path.join(info, "METADATA"), "w").write(f"Metadata-Version: 2.1\nName: {NAME}\nVersion: 1.0\n")
+open(os.path.join(info, "entry_points.txt"), "w").write(f"[pytest11]\n{NAME} = {NAME}\n")
+''' + WRONG
+
+
+def test_r3_9_learner_code_cannot_plant_a_pytest_plugin_for_later_judges(tmp_path):
+    """Attack: at import, write a module and a dist-info declaring it as a pytest plugin into site-packages;
+    every later judge's pytest loads it (plugin autoloading), and it swallows the checks' failures."""
+    import shutil
+
+    import numpy
+
+    name = f"zz_dlx_round3_{os.getpid()}"
+    site = Path(numpy.__file__).resolve().parent.parent
+    try:
+        first = run_source("mse", f"NAME = {name!r}\n" + PLANT_A_PYTEST_PLUGIN, tmp_path)
+        assert first.status == V.FAILED, (first.status, first.message[:300])
+        assert (site / f"{name}-1.0.dist-info" / "entry_points.txt").exists(), "the attack did not run"
+        later = run_source("mse", "import numpy as np\n" + WRONG, tmp_path)
+    finally:
+        (site / f"{name}.py").unlink(missing_ok=True)
+        shutil.rmtree(site / f"{name}-1.0.dist-info", ignore_errors=True)
+    assert later.status == V.FAILED, f"a wrong mse {later.status.value} after learner code planted the plugin {name}"

@@ -90,6 +90,12 @@ def run_job(job, report, end) -> int:
     # included) are writable by learner code of another run going on at the same time (`dlx verify --jobs 2`),
     # which could serve pytest its own options (`-k` deselecting the checks it fails, plugins) through it.
     ini = os.devnull
+    # Nor any plugin but ours: pytest would load every plugin an installed distribution declares (its
+    # "pytest11" entry points), and learner code may write a module and a *.dist-info declaring it into
+    # site-packages; nor options from the shell (PYTEST_ADDOPTS, PYTEST_PLUGINS): one file, one verdict.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+        os.environ.pop(name, None)
     plugin = DlxPlugin(job.target, job.module_name, report, job.token, end, memory_mb=job.memory_mb)
     args = [
         job.check,
