@@ -580,3 +580,51 @@ def test_r3_9_learner_code_cannot_plant_a_pytest_plugin_for_later_judges(tmp_pat
         (site / f"{name}.py").unlink(missing_ok=True)
         shutil.rmtree(site / f"{name}-1.0.dist-info", ignore_errors=True)
     assert later.status == V.FAILED, f"a wrong mse {later.status.value} after learner code planted the plugin {name}"
+
+
+# --------------------------------------------------------------------------- R3-10. the file after the run
+
+# `dlx run` keeps a copy of the exercise file in the history, read AFTER the run, with a plain read_bytes().  The
+# learner's code replaces its own file by a FIFO while it runs: dlx's read waits for a writer forever, after the
+# verdict was made and before it is shown.  (A symlink to /dev/zero instead reads until dlx runs out of memory;
+# a FIFO left behind also hangs the next run, which reads the file before it starts, in watch.)
+SWAP_MY_FILE_FOR_A_FIFO = r'''
+import os
+import numpy as np
+os.unlink(__file__)
+os.mkfifo(__file__)
+''' + WRONG
+
+
+def test_r3_10_a_fifo_in_place_of_the_exercise_file_does_not_hang_dlx_run(workspace):
+    """Attack: at import, replace the exercise file itself by a named pipe.  `dlx run mse` must end (not a pass)
+    instead of waiting forever to read the file for its history."""
+    import threading
+
+    from click.testing import CliRunner
+
+    from checker.cli import cli
+
+    target = workspace.exercises_dir / "week1" / "01_mse.py"
+    target.write_text(SWAP_MY_FILE_FOR_A_FIFO)
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = CliRunner().invoke(cli, ["-C", str(workspace.root), "run", "mse"], catch_exceptions=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(40)
+    hung = thread.is_alive()
+    if hung:  # unblock dlx: open the pipe for writing, then close it (the reader sees end of file)
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        thread.join(10)
+    assert not hung, "dlx run was still reading the exercise file (a FIFO) 40 s after it started"
+    assert "error" not in box, repr(box.get("error"))
+    assert box["result"].exit_code == 1, box["result"].output[-500:]

@@ -157,6 +157,36 @@ def init(target: Path) -> Workspace:
 
 # --------------------------------------------------------------------------- history
 
+MAX_SOURCE_BYTES = 4 << 20  # an exercise file bigger than this is not kept in the history
+
+
+def read_source(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The bytes of a learner's file, read without ever waiting or reading without end (else OSError).
+
+    The learner's code runs as the user and may replace its own file while it runs: by a FIFO (a plain read
+    then waits for a writer forever), a symlink to /dev/zero (a read that never ends) or a huge sparse file.
+    Only a regular file of at most `limit` bytes is read; it is opened non-blocking, so a FIFO opens at once.
+    """
+    import errno
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            total += len(chunk)
+        raise OSError(errno.EFBIG, f"bigger than {limit} bytes", str(path))
+    finally:
+        os.close(fd)
+
+
 HISTORY_DIR = "history"
 HISTORY_KEEP = 50  # saves kept per exercise (the oldest go first, but the last passing one is always kept)
 
