@@ -628,3 +628,30 @@ def test_r3_10_a_fifo_in_place_of_the_exercise_file_does_not_hang_dlx_run(worksp
     assert not hung, "dlx run was still reading the exercise file (a FIFO) 40 s after it started"
     assert "error" not in box, repr(box.get("error"))
     assert box["result"].exit_code == 1, box["result"].output[-500:]
+
+
+def test_r3_10_dlx_reset_repairs_an_exercise_file_made_a_fifo(workspace):
+    """The same FIFO, left behind: `dlx reset mse` (the way back) must not wait on it, and restores the stub."""
+    import threading
+
+    from click.testing import CliRunner
+
+    from checker.cli import cli
+
+    target = workspace.exercises_dir / "week1" / "01_mse.py"
+    target.unlink()
+    os.mkfifo(target)
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.setdefault("result", CliRunner().invoke(
+        cli, ["-C", str(workspace.root), "reset", "mse"], input="y\n", catch_exceptions=False)), daemon=True)
+    thread.start()
+    thread.join(30)
+    hung = thread.is_alive()
+    if hung:
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        thread.join(10)
+    assert not hung, "dlx reset was still reading the exercise file (a FIFO) after 30 s"
+    assert target.is_file() and "NotImplementedError" in target.read_text(), box.get("result") and box["result"].output

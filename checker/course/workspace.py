@@ -88,7 +88,7 @@ class Workspace:
         if not mine.is_file():
             return "missing"
         try:
-            return "untouched" if mine.read_bytes() == self.pristine_stub(exercise) else "changed"
+            return "untouched" if read_source(mine) == self.pristine_stub(exercise) else "changed"
         except (WorkspaceError, OSError):
             return "changed"
 
@@ -112,7 +112,7 @@ class Workspace:
         original = self.pristine_stub(exercise)
         mine = self.path_of(exercise)
         try:
-            untouched = mine.read_bytes() == original
+            untouched = read_source(mine) == original
         except OSError:
             untouched = False  # missing or unreadable: backup() copies what it can
         backup = None if untouched else self.backup(exercise)
@@ -269,7 +269,7 @@ def restore(workspace: Workspace, exercise: catalog_mod.Exercise, number: int) -
         raise WorkspaceError(f"save {number} of {exercise.name} cannot be read ({exc.strerror or exc}).") from None
     mine = workspace.path_of(exercise)
     try:
-        same = mine.read_bytes() == content
+        same = read_source(mine) == content
     except OSError:
         same = False
     backup = None if same else workspace.backup(exercise)
