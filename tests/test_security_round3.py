@@ -655,3 +655,85 @@ def test_r3_10_dlx_reset_repairs_an_exercise_file_made_a_fifo(workspace):
         thread.join(10)
     assert not hung, "dlx reset was still reading the exercise file (a FIFO) after 30 s"
     assert target.is_file() and "NotImplementedError" in target.read_text(), box.get("result") and box["result"].output
+
+
+# =========================================================================== tried, and already stopped
+
+# An exception whose class says it is the judge's own TargetNotLoaded (module and name): the judge rebuilds
+# course exceptions by name, and TargetNotLoaded's constructor wants a Problem, not a message.  The judge must
+# neither crash nor count it as the "file did not load" verdict it carries: a failed check, and the run goes on.
+IMPERSONATE_TARGET_NOT_LOADED = r'''
+import numpy as np
+
+class TargetNotLoaded(Exception):
+    pass
+
+TargetNotLoaded.__module__ = "checker.judge.plugin"
+
+def mse_loss(X, y, w):
+    raise TargetNotLoaded("not loaded")
+
+def mse_grad(X, y, w):
+    raise TargetNotLoaded("not loaded")
+'''
+
+
+def test_r3_stopped_an_exception_named_like_the_judges_own_is_a_failed_check(tmp_path):
+    verdict = run_source("mse", IMPERSONATE_TARGET_NOT_LOADED, tmp_path)
+    assert verdict.status == V.FAILED, (verdict.status, verdict.message[:300])
+    assert verdict.checks and not any(c.passed for c in verdict.checks)
+
+
+# A sibling made with clone(CLONE_PARENT) is the judge's child, in its process group: killed with the run.
+SIBLING_LEFT_RUNNING = CLONE_SIBLING + r'''
+import time
+import numpy as np
+if _sibling() == 0:
+    try:
+        open(REPORT, "w").write(str(os.getpid()))
+        os.setsid()  # out of the judge's group too
+        time.sleep(60)
+    finally:
+        os._exit(0)
+''' + WRONG
+
+
+@_X86_64
+def test_r3_stopped_a_clone_parent_sibling_does_not_outlive_the_run(tmp_path):
+    report = tmp_path / "sibling"
+    try:
+        verdict = run_source("mse", f"REPORT = {str(report)!r}\n" + SIBLING_LEFT_RUNNING, tmp_path)
+        assert verdict.status == V.FAILED, (verdict.status, verdict.message[:300])
+        deadline = time.monotonic() + 3
+        while not report.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = int(report.read_text())
+        deadline = time.monotonic() + 3
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pid_alive(pid), "a sibling of the sandbox outlived the run"
+    finally:
+        if report.exists() and report.read_text().strip():
+            _kill(int(report.read_text()))
+
+
+# The sandbox's hardening must not get in the way of right code that uses processes the ordinary way: a
+# subprocess waited for, and reading (not setting) SIGCHLD's handler.
+RIGHT_CODE_WITH_A_SUBPROCESS = r'''
+import signal, subprocess, sys
+import numpy as np
+
+assert signal.getsignal(signal.SIGCHLD) == signal.SIG_DFL
+assert subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True).stdout.strip() == "42"
+
+def mse_loss(X, y, w):
+    return float(np.mean((X @ w - y) ** 2))
+
+def mse_grad(X, y, w):
+    return 2.0 / X.shape[0] * X.T @ (X @ w - y)
+'''
+
+
+def test_r3_stopped_right_code_that_starts_a_subprocess_still_passes(tmp_path):
+    verdict = run_source("mse", RIGHT_CODE_WITH_A_SUBPROCESS, tmp_path)
+    assert verdict.status == V.PASSED, (verdict.status, verdict.message[:300])
