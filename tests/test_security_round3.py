@@ -737,3 +737,46 @@ def mse_grad(X, y, w):
 def test_r3_stopped_right_code_that_starts_a_subprocess_still_passes(tmp_path):
     verdict = run_source("mse", RIGHT_CODE_WITH_A_SUBPROCESS, tmp_path)
     assert verdict.status == V.PASSED, (verdict.status, verdict.message[:300])
+
+
+# =========================================================================== what a same-user runner cannot stop
+
+# R2-7 and R3-9 planted files that later judges load by name (a .pth, a pytest plugin's dist-info), now
+# ignored.  But the environment's packages are the learner's files too: numpy imports an optional module,
+# numpy/_distributor_init_local.py, at every start, and learner code may write it.  It runs in every later
+# judge and, once the toolkit is imported, makes assert_close accept anything: the next wrong mse passes.
+# (Editing numpy's own files works the same way: the honesty section's "owns dlx's installation".)
+PLANT_IN_NUMPY = r'''
+import os
+import numpy as np
+with open(os.path.join(os.path.dirname(np.__file__), "_distributor_init_local.py"), "w") as handle:
+    handle.write(
+        "import sys, threading, time\n"
+        "def _patch():\n"
+        "    while 'checker.testing.gradients' not in sys.modules:\n"
+        "        time.sleep(0.001)\n"
+        "    time.sleep(0.05)\n"
+        "    import checker.testing as t, checker.testing.asserts as a, checker.testing.gradients as g\n"
+        "    t.assert_close = a.assert_close = g.assert_close = lambda *args, **kwargs: None\n"
+        "    t.gradcheck = g.gradcheck = lambda *args, **kwargs: None\n"
+        "if sys.argv[-1:] == ['checker.judge']:\n"
+        "    threading.Thread(target=_patch, daemon=True).start()\n"
+    )
+''' + WRONG
+
+
+@pytest.mark.xfail(strict=True, reason="cannot be prevented by a runner of the same user: the environment's packages belong to the learner, and code written into them runs in every later check process")
+def test_r3_11_learner_code_cannot_plant_code_inside_an_installed_package(tmp_path):
+    """Attack: at import, write numpy/_distributor_init_local.py (numpy imports it if present); in every later
+    judge it disables assert_close and gradcheck once the toolkit is imported.  The next wrong mse passes."""
+    import numpy
+
+    planted = Path(numpy.__file__).resolve().parent / "_distributor_init_local.py"
+    assert not planted.exists(), "numpy already has a _distributor_init_local: not ours to replace"
+    try:
+        first = run_source("mse", PLANT_IN_NUMPY, tmp_path)
+        assert planted.exists(), (first.status, first.message[:300])
+        later = run_source("mse", "import numpy as np\n" + WRONG, tmp_path)
+    finally:
+        planted.unlink(missing_ok=True)
+    assert later.status == V.FAILED, f"a wrong mse {later.status.value} after learner code planted {planted.name}"
