@@ -780,3 +780,30 @@ def test_r3_11_learner_code_cannot_plant_code_inside_an_installed_package(tmp_pa
     finally:
         planted.unlink(missing_ok=True)
     assert later.status == V.FAILED, f"a wrong mse {later.status.value} after learner code planted {planted.name}"
+
+
+# --------------------------------------------------------------------------- R3-12. the timed inputs, foreseen
+
+# The speed check times conv2d_forward_fast on "fresh inputs every round", but they are drawn from seeds the
+# check's source fixes (rng(1000), rng(1001), ...): learner code draws the first timed input itself at import,
+# computes the loop convolution of it there (untimed) and answers that call from a table.  The check keeps the
+# best time: one call answered from the table is enough for loops to pass as "20x faster".
+IM2COL_FORESEEN = _LOOPS + r'''
+_h = np.random.default_rng(1000)  # the first timed call's seed, from the check's source
+_x, _w, _b = _h.random(size=(64, 8, 8, 1)), _h.normal(size=(3, 3, 1, 8)), _h.normal(size=8)
+_TABLE = {(_x.tobytes(), _w.tobytes(), _b.tobytes()): _loops(_x, _w, _b, 1, 1)}
+
+def conv2d_forward_fast(x, w, b, stride, pad):
+    known = _TABLE.get((x.tobytes(), w.tobytes(), b.tobytes()))
+    if known is not None:
+        return known.copy()
+    return _loops(x, w, b, stride, pad)
+'''
+
+
+def test_r3_12_the_speed_checks_inputs_cannot_be_foreseen(tmp_path):
+    """Attack: compute, at import, the loop convolution of the first timed input (its seed is in the check's
+    source) and answer that call from a table: the best time is a lookup, and loops pass the 20x check."""
+    verdict = run_source("im2col", IM2COL_FORESEEN, tmp_path)
+    assert not _speed_check(verdict).passed, "loops passed the 20x speed check by foreseeing its inputs"
+    assert verdict.status != V.PASSED
