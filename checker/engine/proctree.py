@@ -2,8 +2,8 @@
 
 The memory limit (RLIMIT_AS) and a process's CPU clock each see one process;
 learner code that forks gets a limit and a clock of its own.  The supervisor
-sums the resident memory of the sandbox's tree, and the speed checks its CPU
-time.  Read by the judge too, so it imports the standard library only.
+sums the resident memory of every process below the judge, and the speed checks
+their CPU time.  Read by the judge too, so it imports the standard library only.
 """
 
 from __future__ import annotations
@@ -84,10 +84,10 @@ def tree_cpu_seconds(root: int, include_root: bool = True) -> float:
     reaped children's time the kernel adds to their parent (cutime + cstime).
     """
     parents, fields = _table()
-    below = tree(root) if include_root else tree(root) - {root}
+    pids = tree(root) if include_root else below(root)
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in below:
+    for pid in pids:
         try:
             total += time.clock_gettime((~pid << 3) | 2)  # CPUCLOCK_SCHED of the whole process
         except OSError:
