@@ -70,12 +70,17 @@ class JudgeEnd(Endpoint):
         """CPU seconds used so far by the sandbox and every process it started (all their threads).
 
         From the kernel's accounting, so the learner's code cannot fake it, and work
-        moved to another thread or a child process still counts.
+        moved to another thread or a child process still counts.  Counted over every
+        process below this judge (not below the sandbox): a process made with
+        clone(CLONE_PARENT) is the sandbox's sibling, the judge's child.  The judge's
+        own CPU (the checks' yardsticks) is left out.
         """
+        import os
+
         from checker.engine.proctree import tree_cpu_seconds
 
         if self.peer_pid:
-            return tree_cpu_seconds(self.peer_pid)
+            return tree_cpu_seconds(os.getpid(), include_root=False)
         return time.process_time()
 
     # ------------------------------------------------------------ hooks

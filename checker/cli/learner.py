@@ -134,7 +134,7 @@ def run(context: _Context, exercise: str | None, no_pictures: bool) -> None:
     progress = course.record([(chosen, result)])
     try:
         if result.status not in ("cancelled", "missing"):
-            ws.record_save(course.workspace, chosen, course.path(chosen).read_bytes(), result.status)
+            ws.record_save(course.workspace, chosen, ws.read_source(course.path(chosen)), result.status)
     except OSError:
         pass
     console.print(verdicts.verdict_panel(chosen, result, show_all=True))

@@ -178,8 +178,11 @@ def _grading_fields(raw: dict, defaults: dict) -> dict:
 
 def first_todo_line(path: Path) -> int | None:
     """The line of the first TODO (or NotImplementedError) in a file, if any."""
-    try:
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+    from checker.course.workspace import read_source  # (workspace imports this module)
+
+    try:  # bounded and non-blocking: the learner's code may have made its file a FIFO or a link to /dev/zero
+        text = read_source(Path(path)).decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
             if TODO_PATTERN.search(line):
                 return number
     except OSError:

@@ -88,7 +88,7 @@ class Workspace:
         if not mine.is_file():
             return "missing"
         try:
-            return "untouched" if mine.read_bytes() == self.pristine_stub(exercise) else "changed"
+            return "untouched" if read_source(mine) == self.pristine_stub(exercise) else "changed"
         except (WorkspaceError, OSError):
             return "changed"
 
@@ -112,7 +112,7 @@ class Workspace:
         original = self.pristine_stub(exercise)
         mine = self.path_of(exercise)
         try:
-            untouched = mine.read_bytes() == original
+            untouched = read_source(mine) == original
         except OSError:
             untouched = False  # missing or unreadable: backup() copies what it can
         backup = None if untouched else self.backup(exercise)
@@ -156,6 +156,36 @@ def init(target: Path) -> Workspace:
 
 
 # --------------------------------------------------------------------------- history
+
+MAX_SOURCE_BYTES = 4 << 20  # an exercise file bigger than this is not kept in the history
+
+
+def read_source(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The bytes of a learner's file, read without ever waiting or reading without end (else OSError).
+
+    The learner's code runs as the user and may replace its own file while it runs: by a FIFO (a plain read
+    then waits for a writer forever), a symlink to /dev/zero (a read that never ends) or a huge sparse file.
+    Only a regular file of at most `limit` bytes is read; it is opened non-blocking, so a FIFO opens at once.
+    """
+    import errno
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            total += len(chunk)
+        raise OSError(errno.EFBIG, f"bigger than {limit} bytes", str(path))
+    finally:
+        os.close(fd)
+
 
 HISTORY_DIR = "history"
 HISTORY_KEEP = 50  # saves kept per exercise (the oldest go first, but the last passing one is always kept)
@@ -239,7 +269,7 @@ def restore(workspace: Workspace, exercise: catalog_mod.Exercise, number: int) -
         raise WorkspaceError(f"save {number} of {exercise.name} cannot be read ({exc.strerror or exc}).") from None
     mine = workspace.path_of(exercise)
     try:
-        same = mine.read_bytes() == content
+        same = read_source(mine) == content
     except OSError:
         same = False
     backup = None if same else workspace.backup(exercise)

@@ -150,6 +150,14 @@ def grade(
             "Did your code raise KeyboardInterrupt or SystemExit, or call sys.exit()? Let your function return its result instead.",
         )
     failures = [c for c in checks if not c.passed]
+    if not failures and returncode != 0:
+        # pytest ends with 0 exactly when every check passed.  A complete passing report from a judge that was
+        # killed (or that never got its job) was written by someone else: a process that took the judge's
+        # report socket, read the token from its job, then killed it.
+        how = f"exit code {returncode}" if returncode is None or returncode >= 0 else f"killed by signal {-returncode}"
+        return Verdict(exercise, Status.CRASHED, checks, message=(
+            f"The check process did not end as it does after a passing run ({how}), so its report cannot be "
+            "trusted and this is not a pass.\nIs code from another exercise (or another dlx) still running?"))
     if not failures:
         return Verdict(exercise, Status.PASSED, checks)
     first = failures[0]

@@ -2,8 +2,8 @@
 
 The memory limit (RLIMIT_AS) and a process's CPU clock each see one process;
 learner code that forks gets a limit and a clock of its own.  The supervisor
-sums the resident memory of the sandbox's tree, and the speed checks its CPU
-time.  Read by the judge too, so it imports the standard library only.
+sums the resident memory of every process below the judge, and the speed checks
+their CPU time.  Read by the judge too, so it imports the standard library only.
 """
 
 from __future__ import annotations
@@ -61,22 +61,33 @@ def resident_mb(pids: set[int]) -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
-def tree_resident_mb(root: int) -> float:
-    """Resident memory (MiB) of `root` and every process below it."""
-    return resident_mb(tree(root))
+def below(root: int) -> set[int]:
+    """Every process below `root`, not `root` itself.
+
+    The learner's processes are everything below the JUDGE, not only below the sandbox: clone(CLONE_PARENT)
+    (or a fork from such a process) makes the sandbox a sibling whose parent is the judge, never orphaned (so
+    never adopted by dlx's subreaper), and outside the sandbox's own tree.  The judge starts nothing else.
+    """
+    return tree(root) - {root}
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds spent by `root`, every process below it, and the children they have already reaped.
+def tree_resident_mb(root: int, include_root: bool = True) -> float:
+    """Resident memory (MiB) of `root` (unless `include_root` is False) and every process below it."""
+    return resident_mb(tree(root) if include_root else below(root))
+
+
+def tree_cpu_seconds(root: int, include_root: bool = True) -> float:
+    """CPU seconds spent by `root` (unless `include_root` is False), every process below it, and the
+    children they have already reaped.
 
     Each living process's CPU clock (ns resolution, all its threads), plus the
     reaped children's time the kernel adds to their parent (cutime + cstime).
     """
     parents, fields = _table()
-    below = tree(root)
+    pids = tree(root) if include_root else below(root)
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in below:
+    for pid in pids:
         try:
             total += time.clock_gettime((~pid << 3) | 2)  # CPUCLOCK_SCHED of the whole process
         except OSError:

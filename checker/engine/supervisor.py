@@ -280,7 +280,8 @@ class CheckProcess:
             if time.monotonic() >= deadline:
                 return True, False
             reaper.kill_leftovers()  # a process that left the check's tree during the run holds nothing for long
-            if memory_mb and self._sandbox_pid and proctree.tree_resident_mb(self._sandbox_pid) > memory_mb:
+            # Everything below the judge, not only below the sandbox: clone(CLONE_PARENT) makes siblings of it.
+            if memory_mb and self._sandbox_pid and proctree.tree_resident_mb(self.proc.pid, include_root=False) > memory_mb:
                 return False, True
 
     def _failed_warm_up(self, exercise: str, started: float) -> Verdict:

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 
+NO_JOB = 6  # the exit code of a judge that got no job (pytest's own codes are 0 to 5)
 SANDBOX_READY_LIMIT = 120.0  # seconds the sandbox may take to import TensorFlow on a slow laptop
 
 
@@ -85,13 +86,20 @@ def run_job(job, report, end) -> int:
     from checker.judge.plugin import DlxPlugin
 
     os.chdir(job.workdir)
-    ini = os.path.join(job.workdir, "pytest.ini")
-    with open(ini, "w", encoding="utf-8") as handle:
-        handle.write("[pytest]\n")
+    # The configuration is the empty file os.devnull, never a file in a folder: the user's folders (this one
+    # included) are writable by learner code of another run going on at the same time (`dlx verify --jobs 2`),
+    # which could serve pytest its own options (`-k` deselecting the checks it fails, plugins) through it.
+    ini = os.devnull
+    # Nor any plugin but ours: pytest would load every plugin an installed distribution declares (its
+    # "pytest11" entry points), and learner code may write a module and a *.dist-info declaring it into
+    # site-packages; nor options from the shell (PYTEST_ADDOPTS, PYTEST_PLUGINS): one file, one verdict.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+        os.environ.pop(name, None)
     plugin = DlxPlugin(job.target, job.module_name, report, job.token, end, memory_mb=job.memory_mb)
     args = [
         job.check,
-        "-c", ini,               # never read a pytest.ini / pyproject of the learner's
+        "-c", ini,               # never read a pytest.ini / pyproject of the learner's (nor a planted one)
         "--rootdir", job.workdir,
         "--noconftest",          # nor a conftest.py
         "-p", "no:cacheprovider",
@@ -103,11 +111,12 @@ def run_job(job, report, end) -> int:
 
 
 def main() -> None:
-    from checker.engine.hardening import limit_memory, make_undumpable
+    from checker.engine.hardening import adopt_orphans, limit_memory, make_undumpable
     from checker.engine.records import Job
     from checker.engine.warmup import JUDGE_MODULES, warm_up
 
     make_undumpable()
+    adopt_orphans()  # nothing the learner's code starts leaves this process's tree (see hardening)
 
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
     report_fd = os.environ.pop("DLX_REPORT_FD", None)
@@ -119,7 +128,9 @@ def main() -> None:
     _signal_ready(sandbox.pid)
     line = sys.stdin.readline()
     if not line.strip() or report_fd is None:
-        os._exit(0)  # the parent went away before sending a job (e.g. a spare never used)
+        # The parent went away before sending a job (e.g. a spare never used), or another process read the job
+        # first: never 0, the code of a passing run (see grading.grade).
+        os._exit(NO_JOB)
     job = Job.from_line(line)
     from checker.channel.judge_end import JudgeEnd
 

@@ -18,6 +18,7 @@ import sys
 def main() -> None:
     from checker.channel import wire
     from checker.channel.sandbox_end import SandboxEnd
+    from checker.engine.hardening import confine_to_own_domain, forbid_unwaited_children
     from checker.engine.warmup import SANDBOX_MODULES, warm_up
     from checker.sandbox import operations
 
@@ -25,6 +26,11 @@ def main() -> None:
     sock = socket.socket(fileno=fd)
     preload = [m for m in os.environ.get("DLX_PRELOAD", "").split(",") if m]
     warm_up(SANDBOX_MODULES, preload)
+    # Before any learner code: no process of the learner's may have its children reaped unseen, their CPU
+    # time lost to the speed checks' clock, nor reach (ptrace, /proc/PID/mem, pidfd_getfd, signals) a process
+    # that is not one of its own: dlx, this judge, another run's judge (see hardening).
+    forbid_unwaited_children()
+    confine_to_own_domain()
     end = SandboxEnd(sock)
     operations.register(end)
     wire.send_message(sock, {"k": "ready", "nbuf": 0}, [])

@@ -215,7 +215,7 @@ class WatchApp:
         self.last_run[exercise.name] = run_id  # pictures of an older run of it are stale from now on
         self.run_started = time.monotonic()
         try:
-            self.run_content = (run_id, self.course.path(exercise).read_bytes())  # what this run checks, for the history
+            self.run_content = (run_id, ws.read_source(self.course.path(exercise)))  # what this run checks, for the history
         except OSError:
             self.run_content = (run_id, None)
         cold = "tensorflow" in process.preload and not process.ready
