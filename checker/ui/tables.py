@@ -236,7 +236,8 @@ def plain_exercise_list(catalog: Catalog, progress: Progress, current: str | Non
 def check_progress(console, total: int):
     """A rich progress bar for a run of `total` checks: done/total and how many pass so far.
 
-    Use as a context manager; call `.advance(passed: bool)` as each finishes.
+    Use as a context manager; call `.advance(passed: bool)` as each finishes, and `.training(exercise, record)`
+    while a training check reports its progress.
     """
     from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
 
@@ -264,5 +265,12 @@ def check_progress(console, total: int):
         def advance(self, name: str, passed: bool) -> None:
             self.passed += bool(passed)
             self.bar.update(self.task, advance=1, passed=self.passed, last=name)
+
+        def training(self, exercise, record) -> None:
+            """A training check (run alone) reports its progress: shown in place of the last one done."""
+            from checker.ui.training import progress_text
+
+            room = max(20, console.width - 60)
+            self.bar.update(self.task, last=f"{exercise.name}: {progress_text(record, room, bar=False).plain}")
 
     return _Counter()

@@ -28,8 +28,10 @@ from checker.engine import supervisor
 from checker.engine.records import Status
 from checker.engine.verdict import Verdict
 from checker.ui import console as ui_console
-from checker.ui import screens, tables, verdicts
-from checker.watch.events import AllChecked, EventLog, KeyPressed, OneChecked, Resized, Saved, Tick, VerdictReady
+from checker.ui import screens, tables, training, verdicts
+from checker.watch.events import (
+    AllChecked, EventLog, KeyPressed, OneChecked, Progressed, Resized, Saved, Tick, VerdictReady,
+)
 from checker.watch.keys import KeyReader
 from checker.watch.observer import start_observer
 from checker.watch.spare import Spare
@@ -37,6 +39,7 @@ from checker.watch.view import View
 
 DEBOUNCE_QUIET = 0.05  # run once saves have been quiet this long...
 DEBOUNCE_MAX = 0.10  # ...or this long after the first save, whichever comes first
+PROGRESS_REDRAW = 0.5  # seconds between two redraws for a training check's progress (the judge sends up to 4/s)
 
 
 def _quit_on_termination() -> dict:
@@ -79,6 +82,8 @@ class WatchApp:
         self.pending: dict[str, tuple[float, float]] = {}  # exercise -> (first, last) save time
         self.run_id = 0
         self.running: tuple[int, Exercise, supervisor.CheckProcess] | None = None
+        self.run_progress = None  # the latest Progress record of the running check (a training check's epochs)
+        self._progress_drawn = 0.0
         self.spare = Spare(course, lambda process: self.log.write("spare", pid=process.pid))
         self.checking_all = False
         self.all_results: list[tuple[Exercise, Verdict]] = []
@@ -175,6 +180,8 @@ class WatchApp:
                 self.all_counts = (done + 1, total, passed + verdict.passed)
                 self.log.write("checked_one", exercise=exercise.name, status=verdict.status, done=done + 1, total=total)
                 self.redraw()
+            case Progressed(run, record):
+                self._on_progress(run, record)
             case Resized():
                 self.redraw()
             case Tick(run):
@@ -208,6 +215,7 @@ class WatchApp:
         self.run_id += 1
         run_id, process = self.run_id, self.spare.take(exercise)
         self.running = (run_id, exercise, process)
+        self.run_progress = None
         self.run_started = time.monotonic()
         try:
             self.run_content = (run_id, self.course.path(exercise).read_bytes())  # what this run checks, for the history
@@ -230,13 +238,26 @@ class WatchApp:
 
         def work() -> None:
             try:
-                result = self.course.check(exercise, process=process)
+                result = self.course.check(exercise, process=process,
+                                           on_progress=lambda record: self.events.put(Progressed(run_id, record)))
             except Exception as exc:  # noqa: BLE001 - never let the runner thread die silently
                 result = Verdict(exercise.name, Status.CRASHED, message=f"dlx could not run the checks: {exc}")
             self.events.put(VerdictReady(run_id, exercise, result))
 
         threading.Thread(target=work, daemon=True, name=f"check-{exercise.name}").start()
         self.redraw()
+
+    def _on_progress(self, run_id: int, record) -> None:
+        if self.running is None or self.running[0] != run_id:
+            return  # a cancelled run's last words
+        self.run_progress = record
+        self.log.write("progress", exercise=self.running[1].name, run=run_id, check=record.name, step=record.step,
+                       total=record.total, label=record.label, figures=record.figures,
+                       remaining=record.remaining)
+        now = time.monotonic()
+        if now - self._progress_drawn >= PROGRESS_REDRAW and self.view is not View.LIST:
+            self._progress_drawn = now
+            self.redraw()
 
     def _on_verdict(self, run_id: int, exercise: Exercise, result: Verdict) -> None:
         if self.running is None or self.running[0] != run_id:
@@ -549,6 +570,8 @@ class WatchApp:
             if self.running and self.running[1].name == exercise.name:
                 seconds = time.monotonic() - getattr(self, "run_started", time.monotonic())
                 parts.append(verdicts.running_line(exercise, self.waiting_for, seconds))
+                if self.run_progress is not None:
+                    parts.append(training.progress_block(self.run_progress, width))
         if self.view is View.FINISHED:
             parts.append(screens.text_panel(self.catalog.finished.strip() or "You finished the course!", "Done", "green"))
         if self.view is View.HINTS:
