@@ -150,9 +150,11 @@ def test_the_progress_line_fits_the_terminal(width):
 def test_the_plain_line_and_the_time_left():
     assert plain_progress_line("keras_mlp", _progress()) == \
         "keras_mlp: training: epoch 3/20 · loss 0.410 · accuracy 0.81 · ~40 s left"
-    assert [time_left(s) for s in (None, 0.2, 4.4, 42, 150)] == ["", "almost done", "~4 s left", "~40 s left",
+    assert [time_left(s) for s in (None, 0.2, 4.4, 42, 150)] == ["", "", "~4 s left", "~40 s left",
                                                                  "~2 min left"]
     assert "\x1b" not in progress_text(_progress(label="epoch", figures={"loss": 1.0})).plain
+    long = _progress(title="each optimizer reaches ≥ 95% test accuracy on the circle data [sgd_momentum]")
+    assert progress_block(long, 60).plain.splitlines()[0] == "  each optimizer reaches ≥ 95% test… [sgd_momentum]"
 
 
 # ---------------------------------------------------------------- through the engine

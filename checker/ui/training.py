@@ -27,21 +27,28 @@ def _figure(name: str, value: float) -> str:
 
 
 def time_left(seconds: float | None) -> str:
-    """"~40 s left", "~2 min left"; "" while there is no estimate yet."""
+    """"~40 s left", "~2 min left"; "" while there is no estimate yet, and in the last second."""
     if seconds is None or not math.isfinite(seconds):
         return ""
     if seconds < 1:
-        return "almost done"
+        return ""  # the estimate is the running check's: "almost done" would promise too much
     if seconds < 90:
         return f"~{max(1, round(seconds / 5) * 5) if seconds >= 10 else round(seconds)} s left"
     return f"~{round(seconds / 60)} min left"
 
 
-def _count(record: CheckProgress) -> str:
+def progress_count(record: CheckProgress) -> str:
     """"epoch 3/5": the unit under way (2.4 epochs done reads epoch 3), the last one once all are done."""
     label = sanitize(record.label) or "step"
     shown = min(record.total, math.ceil(record.step)) if record.step > 0 else 0
     return f"{label} {shown}/{record.total}"
+
+
+def progress_details(record: CheckProgress) -> list[str]:
+    """The figures and the time left, each a short phrase: ["loss 0.412", "accuracy 0.81", "~40 s left"]."""
+    details = [_figure(sanitize(name), value) for name, value in list(record.figures.items())[:4]]
+    left = time_left(record.remaining)
+    return details + [left] if left else details
 
 
 def _bar(record: CheckProgress, width: int = BAR_WIDTH) -> str:
@@ -58,7 +65,7 @@ def progress_text(record: CheckProgress, width: int | None = None, bar: bool = T
     figures = [_figure(sanitize(name), value) for name, value in list(record.figures.items())[:4]]
     left = time_left(record.remaining)
     bar_text = _bar(record) if bar else ""
-    head = f"training: {_count(record)}"
+    head = f"training: {progress_count(record)}"
 
     def assemble(figs: list[str], with_bar: bool, with_left: bool) -> list[tuple[str, str]]:
         parts = [(head, "cyan")]
@@ -84,11 +91,22 @@ def progress_text(record: CheckProgress, width: int | None = None, bar: bool = T
     return text
 
 
+def _fit_title(title: str, width: int) -> str:
+    """`title` in `width` columns, keeping a parameter's " [adam]" at its end: it tells the runs apart."""
+    if len(title) <= width or not title.endswith("]") or " [" not in title:
+        return cut(title, width)
+    head, _, parameter = title.rpartition(" [")
+    parameter = " [" + parameter
+    if len(parameter) > width // 2:
+        return cut(title, width)
+    return cut(head, width - len(parameter)) + parameter
+
+
 def progress_block(record: CheckProgress, width: int | None = None, indent: int = 2) -> Text:
     """The running check's title, and under it its progress line (`progress_text`), both indented."""
     room = None if width is None else max(8, width - indent)
     text = Text(" " * indent)
-    text.append(cut(sanitize(record.title or record.name), room or 10_000), style="bold")
+    text.append(_fit_title(sanitize(record.title or record.name), room or 10_000), style="bold")
     text.append("\n" + " " * indent)
     text.append_text(progress_text(record, room))
     return text
