@@ -221,3 +221,33 @@ def test_a_sandbox_flooding_progress_changes_neither_the_screen_nor_the_verdict(
         assert 0 <= record.step <= record.total == 10 and record.label == "epoch"
         assert all(re.fullmatch(r"[A-Za-z_]\w*", name) and math.isfinite(v) for name, v in record.figures.items())
     assert seen[-1].step == 10 and seen[-1].figures == {"loss": 0.5}
+
+
+# ---------------------------------------------------------------- the watch screen, without a terminal
+
+
+def test_the_watch_screen_shows_the_progress_of_the_run_and_of_a_check_all(workspace):
+    import io
+
+    from rich.console import Console
+
+    from checker.course.course import Course
+    from checker.watch.app import ALL_RUNS, WatchApp
+
+    output = io.StringIO()
+    app = WatchApp(Course.open(workspace), console=Console(file=output, width=60, height=40, no_color=True))
+    exercise = CATALOG.get("keras_mlp")
+    app.current = exercise
+    app.running = (7, exercise, None)
+    app._on_progress(6, _progress(step=1.0))  # a superseded run's: ignored
+    assert app.run_progress is None
+    app._on_progress(7, _progress())
+    screen = output.getvalue()
+    assert "  trains to 84%\n  training: epoch 3/20 · loss 0.410 · ~40 s left\n" in screen  # accuracy: no room
+    app.running = None
+    app.checking_all = True
+    app._progress_drawn = 0.0
+    app._on_progress(ALL_RUNS, ("mlp_numpy", _progress(step=4.0, figures={"loss": 0.5}, remaining=None)))
+    screen = output.getvalue()
+    assert "  mlp_numpy\n    trains to 84%\n    training: epoch 4/20 ━━╌╌╌╌╌╌╌╌╌╌ · loss 0.500" in screen
+    assert all(len(line) <= 60 for line in screen.splitlines() if "training:" in line or "trains to" in line)

@@ -39,6 +39,7 @@ from checker.watch.view import View
 
 DEBOUNCE_QUIET = 0.05  # run once saves have been quiet this long...
 DEBOUNCE_MAX = 0.10  # ...or this long after the first save, whichever comes first
+ALL_RUNS = -1  # the run number of a check-all's progress events
 PROGRESS_REDRAW = 0.5  # seconds between two redraws for a training check's progress (the judge sends up to 4/s)
 
 
@@ -88,6 +89,7 @@ class WatchApp:
         self.checking_all = False
         self.all_results: list[tuple[Exercise, Verdict]] = []
         self.all_counts = (0, 0, 0)  # done, total, passed of a check-all in flight
+        self.all_progress: tuple[str, object] | None = None  # (exercise, Progress) of the training check it runs
         self.sticky: list[str] = []  # notices kept on screen until the learner's next action
         self.own_write: str | None = None  # the exercise dlx itself just rewrote (a reset): its save is no action
         self.list_selected = 0
@@ -176,6 +178,8 @@ class WatchApp:
             case AllChecked(results):
                 self._on_all_checked(results)
             case OneChecked(exercise, verdict):
+                if self.all_progress and self.all_progress[0] == exercise.name:
+                    self.all_progress = None
                 done, total, passed = self.all_counts
                 self.all_counts = (done + 1, total, passed + verdict.passed)
                 self.log.write("checked_one", exercise=exercise.name, status=verdict.status, done=done + 1, total=total)
@@ -248,12 +252,20 @@ class WatchApp:
         self.redraw()
 
     def _on_progress(self, run_id: int, record) -> None:
+        if run_id == ALL_RUNS:  # a training check of a check-all (`c`): (exercise, record)
+            if self.checking_all:
+                self.all_progress = record
+                self._redraw_for_progress()
+            return
         if self.running is None or self.running[0] != run_id:
             return  # a cancelled run's last words
         self.run_progress = record
         self.log.write("progress", exercise=self.running[1].name, run=run_id, check=record.name, step=record.step,
                        total=record.total, label=record.label, figures=record.figures,
                        remaining=record.remaining)
+        self._redraw_for_progress()
+
+    def _redraw_for_progress(self) -> None:
         now = time.monotonic()
         if now - self._progress_drawn >= PROGRESS_REDRAW and self.view is not View.LIST:
             self._progress_drawn = now
@@ -298,6 +310,7 @@ class WatchApp:
                 default_jobs(),
                 should_stop=self._stopping.is_set,
                 on_done=lambda exercise, verdict: self.events.put(OneChecked(exercise, verdict)),
+                on_progress=lambda exercise, record: self.events.put(Progressed(ALL_RUNS, (exercise.name, record))),
             )
             self.events.put(AllChecked(results))
 
@@ -305,6 +318,7 @@ class WatchApp:
 
     def _on_all_checked(self, results: list[tuple[Exercise, Verdict]]) -> None:
         self.checking_all = False
+        self.all_progress = None
         self.all_counts = (0, 0, 0)
         self.all_results = results
         for exercise, result in results:
@@ -580,6 +594,10 @@ class WatchApp:
         if self.checking_all:
             done, total, passed = self.all_counts
             parts.append(ui_console.message(f"Checking every exercise: {done}/{total} done, {passed} pass so far…", "cyan"))
+            if self.all_progress is not None:
+                name, record = self.all_progress
+                parts.append(ui_console.message(f"  {name}", "bold cyan"))
+                parts.append(training.progress_block(record, width, indent=4))
         parts.append(tables.progress_block(self.catalog, self.progress, exercise.week))
         if self.watch_notice:
             parts.append(ui_console.message(self.watch_notice, "yellow"))

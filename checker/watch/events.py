@@ -59,10 +59,13 @@ class OneChecked:
 
 @dataclass(frozen=True)
 class Progressed:
-    """Run number `run` reported how far its training check has come (a `Progress` record of the judge)."""
+    """Run number `run` reported how far its training check has come (a `Progress` record of the judge).
+
+    For a check-all (`run` is -1), `progress` is (the exercise's name, the record).
+    """
 
     run: int
-    progress: CheckProgress
+    progress: CheckProgress | tuple
 
 
 @dataclass(frozen=True)
