@@ -251,3 +251,22 @@ def test_the_watch_screen_shows_the_progress_of_the_run_and_of_a_check_all(works
     screen = output.getvalue()
     assert "  mlp_numpy\n    trains to 84%\n    training: epoch 4/20 ━━╌╌╌╌╌╌╌╌╌╌ · loss 0.500" in screen
     assert all(len(line) <= 60 for line in screen.splitlines() if "training:" in line or "trains to" in line)
+
+
+def test_outside_a_terminal_a_plain_line_at_most_every_ten_seconds():
+    import io
+
+    from rich.console import Console
+
+    from checker.ui.training import PLAIN_INTERVAL, LiveProgress
+
+    output = io.StringIO()
+    shown = LiveProgress(Console(file=output, width=100, no_color=True))
+    assert not shown.live and PLAIN_INTERVAL >= 5
+    with shown:
+        shown.show("keras_mlp", _progress())
+        assert output.getvalue() == ""  # a short run prints nothing extra
+        shown._last_plain -= PLAIN_INTERVAL
+        for _ in range(50):
+            shown.show("keras_mlp", _progress())
+    assert output.getvalue() == "keras_mlp: training: epoch 3/20 · loss 0.410 · accuracy 0.81 · ~40 s left\n"
