@@ -245,17 +245,19 @@ class CheckProcess:
                 "channels while it started, so this run cannot be trusted and was stopped: nothing is graded.\n"
                 "Is code from an earlier exercise (or another dlx) still running? Close it and save again.")),
                 time.perf_counter() - started)
+        feed = _ProgressFeed(self._report, token, on_progress)
         try:
             try:
                 self._job.sendall(job.to_line().encode())
                 self._job.shutdown(socket.SHUT_WR)
             except (BrokenPipeError, OSError, ValueError):
                 pass  # the judge is already gone: graded as a crash below
-            timed_out, over_memory = self._wait(timeout, memory_mb, _ProgressFeed(self._report, token, on_progress))
+            timed_out, over_memory = self._wait(timeout, memory_mb, feed)
         finally:
             self.kill()  # always: learner threads or children must not outlive the check
         self._output.finish()
         self._report.finish()
+        feed.read()  # what the judge wrote just before it ended
         elapsed = time.perf_counter() - started
         records, damage = read_report(bytes(self._report.kept), token)
         if self._report.overflowed:
