@@ -123,11 +123,12 @@ def run(context: _Context, exercise: str | None, no_pictures: bool) -> None:
     course = context.course
     chosen = _exercise_named(course, exercise)
     process = course.start_process(chosen)  # warms up while rich is imported
-    from checker.ui import console as ui_console, verdicts
+    from checker.ui import console as ui_console, training, verdicts
 
     console = ui_console.make_console()
     try:
-        result = course.check(chosen, process=process)
+        with training.LiveProgress(console) as shown:  # a training check's epochs while it runs
+            result = course.check(chosen, process=process, on_progress=lambda record: shown.show(chosen.name, record))
     except KeyboardInterrupt:
         process.kill()
         raise
@@ -163,7 +164,7 @@ def verify(context: _Context, selections: tuple[str, ...], jobs: int | None) -> 
     Exit code 0 only if every selected exercise passes.  Training exercises run
     one at a time whatever --jobs says; every check computes the same as in `dlx run`.
     """
-    from checker.ui import console as ui_console, tables
+    from checker.ui import console as ui_console, tables, training
     from checker.course import default_jobs
 
     course = context.course
@@ -173,8 +174,10 @@ def verify(context: _Context, selections: tuple[str, ...], jobs: int | None) -> 
     chosen = [e for e in course.catalog.exercises if e.name in picked]  # catalog order, each once
     console = ui_console.make_console()
     with tables.check_progress(console, len(chosen)) as counter:
+        shown = training.LiveProgress(console, live=False)  # plain lines in a log; in a terminal, the counter's line
         results = course.check_many(
-            chosen, jobs or default_jobs(), on_done=lambda exercise, verdict: counter.advance(exercise.name, verdict.passed)
+            chosen, jobs or default_jobs(), on_done=lambda exercise, verdict: counter.advance(exercise.name, verdict.passed),
+            on_progress=counter.training if console.is_terminal else shown.show,
         )
     course.record(results)
     console.print(tables.verify_table(results, title=f"dlx verify {selection}"))

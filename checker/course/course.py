@@ -14,7 +14,7 @@ from checker.course import progress as state
 from checker.course.catalog import CHECKS_DIR, Catalog, Exercise, first_todo_line
 from checker.course.workspace import Workspace
 from checker.engine import supervisor
-from checker.engine.records import Status
+from checker.engine.records import Progress as CheckProgress, Status
 from checker.engine.verdict import Verdict
 
 
@@ -91,11 +91,13 @@ class Course:
         target: Path | None = None,
         process: supervisor.CheckProcess | None = None,
         threads: int | None = None,
+        on_progress: Callable[[CheckProgress], None] | None = None,
     ) -> Verdict:
         """Run one exercise's checks (on the learner's file unless `target` is given).
 
         `threads` is accepted and ignored: every check process has `supervisor.THREADS`,
-        in every command, so that one file gets one verdict.
+        in every command, so that one file gets one verdict.  `on_progress` gets what a
+        training check reports while it runs (its epochs), from the waiting thread.
         """
         process = process or self.start_process(exercise)
         return process.run(
@@ -104,6 +106,7 @@ class Course:
             CHECKS_DIR / exercise.check_path,
             exercise.timeout,
             exercise.memory_mb,
+            on_progress if exercise.training else None,  # only training checks report: the others pay nothing
         )
 
     def record(self, results: Iterable[tuple[Exercise, Verdict]]) -> state.Progress:
@@ -118,6 +121,7 @@ class Course:
         target_for: Callable[[Exercise], Path] | None = None,
         should_stop: Callable[[], bool] | None = None,
         on_done: Callable[[Exercise, Verdict], None] | None = None,
+        on_progress: Callable[[Exercise, CheckProgress], None] | None = None,
     ) -> list[tuple[Exercise, Verdict]]:
         """Run several exercises' checks in catalog order: `jobs` processes at a time,
         except the training exercises, each run alone with nothing beside it.
@@ -126,13 +130,15 @@ class Course:
         command, so what a check computes never depends on `jobs`; a training check
         also gets the machine to itself, so its speed (and its time guard) is that of
         `dlx run`.  Only the order in which the others run changes with `jobs`.
-        `on_done(exercise, verdict)` is called (from a worker thread) as each one finishes.
+        `on_done(exercise, verdict)` is called (from a worker thread) as each one finishes;
+        `on_progress(exercise, progress)` while a training check reports how far it has come.
         """
 
         def one(exercise: Exercise) -> tuple[Exercise, Verdict]:
             if should_stop and should_stop():
                 return exercise, Verdict(exercise.name, Status.CANCELLED, message="Stopped before it ran.")
-            result = self.check(exercise, target_for(exercise) if target_for else None)
+            shown = (lambda record: on_progress(exercise, record)) if on_progress else None
+            result = self.check(exercise, target_for(exercise) if target_for else None, on_progress=shown)
             if on_done is not None:
                 on_done(exercise, result)
             return exercise, result

@@ -96,6 +96,7 @@ def grade(
             collect_error = record
         elif isinstance(record, Done):
             done = True
+        # A Progress record is what a long check showed while it ran: never evidence of anything.
 
     if tampered is not None:  # nothing that ran after the tools were changed can be trusted
         return Verdict(exercise, Status.TAMPERED, checks, message=tampered.message)

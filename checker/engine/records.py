@@ -21,6 +21,8 @@ MAX_TEXT_CHARS = 8000  # a message longer than this is cut, whoever sent it
 MAX_NAMES = 2000  # checks in one run, at most
 MAX_FIGURES = 8  # figures one check may report (an accuracy, a loss...)
 MAX_FIGURE_NAME = 40  # characters of a figure's name
+MAX_LABEL = 40  # characters of a progress record's label ("epoch", "step")
+MAX_STEPS = 1_000_000_000  # a progress record's total, at most
 
 
 class Status(StrEnum):
@@ -65,6 +67,7 @@ class Event(StrEnum):
     CHECK = "check"
     TAMPERED = "tampered"
     COLLECT_ERROR = "collect_error"
+    PROGRESS = "progress"
     DONE = "done"
 
 
@@ -148,12 +151,34 @@ class CollectError:
 
 
 @dataclass
+class Progress:
+    """How far a long check (a training run) has come: shown while it runs, never graded.
+
+    Written by the judge alone, which bounds and rate-limits what the sandbox's
+    code reports (`checker.testing.progress`): `step` of `total` units of
+    `label` ("epoch", "step") done, a few figures (loss, accuracy), seconds since
+    the check started, and the judge's estimate of the seconds left (None when it
+    cannot tell yet).
+    """
+
+    name: str
+    title: str
+    step: float
+    total: int
+    label: str = ""
+    figures: dict[str, float] = field(default_factory=dict)
+    elapsed: float = 0.0
+    remaining: float | None = None
+    event: Event = field(default=Event.PROGRESS, init=False)
+
+
+@dataclass
 class Done:
     collected: int
     event: Event = field(default=Event.DONE, init=False)
 
 
-Record = Union[Loaded, Collected, Started, CheckRecord, Tampered, CollectError, Done]
+Record = Union[Loaded, Collected, Started, CheckRecord, Tampered, CollectError, Progress, Done]
 
 
 # --------------------------------------------------------------------------- writing
@@ -241,6 +266,25 @@ def _call(value: Any) -> dict | None:
     return value
 
 
+def _progress(data: dict) -> Progress:
+    total = data.get("total")
+    if type(total) is not int or not 0 < total <= MAX_STEPS:
+        raise Malformed("total is not a count of steps")
+    step = _number(data, "step")
+    if step > total:
+        raise Malformed("step is past total")
+    remaining = data.get("remaining")
+    if remaining is not None:
+        remaining = _number(data, "remaining")
+        if remaining == float("inf"):
+            raise Malformed("remaining is not a finite number")
+    label = _text(data, "label", optional=True)
+    if len(label) > MAX_LABEL:
+        raise Malformed("the label is too long")
+    return Progress(_text(data, "name")[:500], _text(data, "title", optional=True)[:500], step, total, label,
+                    _figures(data.get("figures")), _number(data, "elapsed"), remaining)
+
+
 def _names(value: Any) -> list[str]:
     if type(value) is not list or len(value) > MAX_NAMES or any(type(n) is not str for n in value):
         raise Malformed("names are not a list of text")
@@ -281,6 +325,8 @@ def parse_record(line: str, token: str) -> Record | None:
             return Tampered(_names(data.get("what")), _text(data, "message"))
         if event is Event.COLLECT_ERROR:
             return CollectError(_text(data, "message"))
+        if event is Event.PROGRESS:
+            return _progress(data)
         return Done(_count(data, "collected"))
     except (ValueError, TypeError, KeyError) as exc:  # Malformed is a ValueError
         raise Malformed(f"a malformed {str(data.get('event'))[:20]!r} record ({exc})") from None

@@ -24,11 +24,12 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Callable
 
 from checker.engine import proctree, reaper
 from checker.engine.grading import damaged, grade, read_report
 from checker.engine.output import OUTPUT_CAP, CappedReader
-from checker.engine.records import Job, Status
+from checker.engine.records import Job, Malformed, Progress, Status, parse_record
 from checker.engine.verdict import Verdict
 from checker.engine.warmup import JUDGE_MODULES, python_command
 
@@ -210,11 +211,14 @@ class CheckProcess:
         self.kill()
 
     # ------------------------------------------------------------------ run
-    def run(self, exercise: str, target: Path, check: Path, timeout: float, memory_mb: int | None = None) -> Verdict:
+    def run(self, exercise: str, target: Path, check: Path, timeout: float, memory_mb: int | None = None,
+            on_progress: Callable[[Progress], None] | None = None) -> Verdict:
         """Run `check` against `target`; at most once per CheckProcess.
 
         `timeout` counts from the moment the warm judge gets the job; `memory_mb`
-        caps the address space of the judge and of its sandbox.
+        caps the address space of the judge and of its sandbox.  `on_progress` is
+        called (from this thread, while the run goes on) with each `Progress`
+        record the judge writes: a training check's epochs, for the screen only.
         """
         if self._used:
             raise RuntimeError("a CheckProcess runs one job only")
@@ -241,17 +245,19 @@ class CheckProcess:
                 "channels while it started, so this run cannot be trusted and was stopped: nothing is graded.\n"
                 "Is code from an earlier exercise (or another dlx) still running? Close it and save again.")),
                 time.perf_counter() - started)
+        feed = _ProgressFeed(self._report, token, on_progress)
         try:
             try:
                 self._job.sendall(job.to_line().encode())
                 self._job.shutdown(socket.SHUT_WR)
             except (BrokenPipeError, OSError, ValueError):
                 pass  # the judge is already gone: graded as a crash below
-            timed_out, over_memory = self._wait(timeout, memory_mb)
+            timed_out, over_memory = self._wait(timeout, memory_mb, feed)
         finally:
             self.kill()  # always: learner threads or children must not outlive the check
         self._output.finish()
         self._report.finish()
+        feed.read()  # what the judge wrote just before it ended
         elapsed = time.perf_counter() - started
         records, damage = read_report(bytes(self._report.kept), token)
         if self._report.overflowed:
@@ -268,10 +274,11 @@ class CheckProcess:
                             returncode=self.proc.returncode, memory_mb=memory_mb)
         return self._finish(verdict, elapsed)
 
-    def _wait(self, timeout: float, memory_mb: int | None) -> tuple[bool, bool]:
+    def _wait(self, timeout: float, memory_mb: int | None, feed: "_ProgressFeed") -> tuple[bool, bool]:
         """Wait for the judge to finish; (timed out, the learner's processes over their memory together)."""
         deadline = time.monotonic() + timeout
         while True:
+            feed.read()
             try:
                 self.proc.wait(timeout=max(0.0, min(MEMORY_POLL, deadline - time.monotonic())))
                 return False, False
@@ -310,6 +317,41 @@ class CheckProcess:
         return verdict
 
 
+class _ProgressFeed:
+    """The Progress records among what the judge has written so far, handed to `on_progress` as they come.
+
+    Only the complete lines not seen yet are looked at, and only those that
+    name the progress event are parsed; without `on_progress` it does nothing.
+    What it finds is shown, never graded: the verdict reads the whole report
+    again once the run is over.
+    """
+
+    def __init__(self, report: CappedReader | None, token: str, on_progress: Callable[[Progress], None] | None):
+        self.report, self.token, self.on_progress = report, token, on_progress
+        self.seen = 0
+
+    def read(self) -> None:
+        if self.on_progress is None or self.report is None:
+            return
+        kept = self.report.kept
+        end = kept.rfind(b"\n", self.seen, len(kept)) + 1
+        if end <= self.seen:
+            return
+        lines, self.seen = bytes(kept[self.seen:end]), end
+        for line in lines.split(b"\n"):
+            if b'"progress"' not in line:
+                continue
+            try:
+                record = parse_record(line.decode("utf-8", "replace"), self.token)
+            except Malformed:
+                continue  # the grading sees it too, and says the report is damaged
+            if isinstance(record, Progress):
+                try:
+                    self.on_progress(record)
+                except Exception:  # noqa: BLE001 - a screen that cannot draw must not stop the check
+                    pass
+
+
 def _remove_folder(folder: str) -> None:
     """Delete a check's private folder, whatever the learner's code made in it (a tree too deep for rmtree)."""
     try:
@@ -330,6 +372,7 @@ def run_exercise(
     timeout: float,
     preload: tuple[str, ...] = (),
     memory_mb: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> Verdict:
     """Start a judge, run one exercise's checks, and return the verdict."""
-    return CheckProcess(preload).run(exercise, target, check, timeout, memory_mb)
+    return CheckProcess(preload).run(exercise, target, check, timeout, memory_mb, on_progress)

@@ -23,6 +23,7 @@ from checker.engine import records as R
 from checker.judge.explain import explain
 from checker.sandbox.tamper import describe as describe_tampering
 from checker.testing import CheckFailure
+from checker.testing import progress
 from checker.testing.figures import take_figures
 
 
@@ -75,6 +76,7 @@ class DlxPlugin:
         self._load_error: R.Problem | None = None
         self._tampered = False
         self._collected = 0
+        self._titles: dict[str, str] = {}
 
     # ---------------------------------------------------------------- output
     def _emit(self, record: R.Record) -> None:
@@ -158,6 +160,7 @@ class DlxPlugin:
             # ourselves), and building it costs ~10 ms a failing check.
             item.repr_failure = _plain_failure
         self._collected = len(session.items)
+        self._titles = {i.nodeid: _title(i) for i in session.items}
         self._emit(R.Collected(self._collected, [i.name for i in session.items]))
 
     @pytest.fixture(name="ex")
@@ -180,7 +183,14 @@ class DlxPlugin:
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         take_figures()  # a check's figures are its own
         self._last_call = None
-        self._emit(R.Started(nodeid.rsplit("::", 1)[-1]))
+        name = nodeid.rsplit("::", 1)[-1]
+        self._emit(R.Started(name))
+        title = self._titles.get(nodeid, name)
+
+        def show(step: float, total: int, label: str, figures: dict, elapsed: float, remaining: float | None) -> None:
+            self._emit(R.Progress(name, title, step, total, label, figures, elapsed, remaining))
+
+        progress.begin(show)  # what the check reports while it runs (bounded and rate-limited there)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
@@ -196,6 +206,7 @@ class DlxPlugin:
             elif report.skipped:
                 problem = R.Problem(R.ProblemKind.SKIPPED, "This check was skipped.")
             outcome = R.Outcome.PASSED if report.passed and problem is None else R.Outcome.FAILED
+            progress.begin(None)  # nothing more from this check
             figures = dict(list(take_figures().items())[:R.MAX_FIGURES])
             record = R.CheckRecord(item.name, _title(item), outcome, report.duration, problem, figures)
             if outcome is R.Outcome.FAILED and self._last_call is not None:

@@ -9,7 +9,8 @@ Modules: `asserts` (values and messages), `gradients` (numerical gradients),
 `guards` (inputs left unmodified), `learner_side` (reaching the process where
 the learner's code runs), `data` (the shipped data, cheap checks first),
 `optimizers` (optimizer trajectories), `figures` (what a check measured,
-reported beside its verdict), `keras_training` (training a learner's
+reported beside its verdict), `progress` (how far a long check has come,
+shown while it runs), `keras_training` (training a learner's
 Keras model under a time guard).  Import cost matters -- this package is
 loaded for every check run -- so the Keras helpers are imported on first use
 only, and numpy checks never pay for TensorFlow.
@@ -50,10 +51,12 @@ from checker.testing.learner_side import (
     set_in_place,
     type_name,
 )
+from checker.testing.progress import ProgressReporter, report_progress, with_progress
 from checker.testing.optimizers import call_step, run_trajectory, seeded_problem, state_entry
 
 _LAZY = {  # imported on first use: these import keras
     "TimeGuard": "checker.testing.keras_training",
+    "KerasProgress": "checker.testing.keras_training",
     "guarded_fit": "checker.testing.keras_training",
     "loss_from_logits": "checker.testing.keras_training",
     "check_loss_fits_outputs": "checker.testing.keras_training",
@@ -67,6 +70,7 @@ __all__ = [
     "type_name", "remote_type", "is_generator", "learner_isinstance", "learner_side", "on_learner_side",
     "learner_frame", "at_learner_line", "set_in_place", "seed_global_random", "global_random_state",
     "learner_cpu_time", "report_figure", "fmt_gap",
+    "report_progress", "ProgressReporter", "with_progress",
     "shipped", "shipped_fashion_mnist", "after_cheap_checks",
     "call_step", "run_trajectory", "seeded_problem", "state_entry",
     *_LAZY,

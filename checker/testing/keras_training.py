@@ -47,17 +47,64 @@ class TimeGuard(keras.callbacks.Callback):
                 "seconds": float(self.seconds), "projected": float(self.projected)}
 
 
+class KerasProgress(keras.callbacks.Callback):
+    """Tells `report` (a `ProgressReporter` of the judge) how far model.fit has come: each epoch, and mid-epoch.
+
+    It must live where the model trains: make it with learner_side(KerasProgress, reporter) (guarded_fit does).
+    It calls `report(epochs done, as a fraction, epochs, loss=..., accuracy=...)` at the end of each epoch and at
+    most every `interval` seconds within one; what it says is the learner's process's word, bounded in the judge.
+    """
+
+    def __init__(self, report, interval: float = 1.0):
+        super().__init__()
+        self.report, self.interval = report, float(interval)
+        self.last, self.epoch = 0.0, 0
+
+    def _tell(self, done: float, logs) -> None:
+        epochs = (self.params or {}).get("epochs")
+        figures = {}
+        for name, value in (logs or {}).items():
+            if len(figures) < 4 and isinstance(name, str) and name.isidentifier():
+                try:
+                    figures[name] = float(value)
+                except (TypeError, ValueError):
+                    pass
+        self.last = time.perf_counter()
+        try:
+            self.report(done, epochs, **figures)
+        except Exception:  # noqa: BLE001 - progress is shown, never graded: never disturb the training
+            pass
+
+    def on_train_begin(self, logs=None):
+        self.last = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = (self.params or {}).get("steps")
+        if steps and time.perf_counter() - self.last >= self.interval:
+            self._tell(self.epoch + min(1.0, (batch + 1) / steps), logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._tell(epoch + 1, logs)
+
+
 def guarded_fit(model, x, y, budget: float, total_batches: int | None = None, **fit_kwargs):
     """model.fit(x, y, **fit_kwargs) under a TimeGuard made where `model` lives; returns (guard state, seconds, history).
+
+    The epochs are shown on the learner's screen while it trains (a `KerasProgress` reporting to the judge).
 
     `seconds` is measured here, around the call.  state["stopped"] is the guard's verdict, or the judge's own when
     the fit took more than OVERRUN × budget (a guard that did not stop it is not trusted).
     """
     from checker.testing.learner_side import learner_side
+    from checker.testing.progress import ProgressReporter
 
     guard = learner_side(TimeGuard, budget, total_batches)
+    shown = learner_side(KerasProgress, ProgressReporter("epoch"))  # the epochs on the learner's screen meanwhile
     started = time.perf_counter()
-    history = model.fit(x, y, callbacks=[guard], **fit_kwargs)
+    history = model.fit(x, y, callbacks=[guard, shown], **fit_kwargs)
     seconds = time.perf_counter() - started
     told = guard.state()
     told = told if isinstance(told, dict) else {}

@@ -236,23 +236,27 @@ def plain_exercise_list(catalog: Catalog, progress: Progress, current: str | Non
 def check_progress(console, total: int):
     """A rich progress bar for a run of `total` checks: done/total and how many pass so far.
 
-    Use as a context manager; call `.advance(passed: bool)` as each finishes.
+    Use as a context manager; call `.advance(passed: bool)` as each finishes, and `.training(exercise, record)`
+    while a training check reports its progress (a second row under the first: its epochs, figures, time left).
     """
     from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+    from checker.ui.training import progress_count, progress_details
 
     class _Counter:
         def __init__(self):
             self.bar = Bar(
-                TextColumn("checking"),
+                TextColumn("{task.description}"),
                 BarColumn(bar_width=24),
-                TextColumn("{task.completed}/{task.total} done, {task.fields[passed]} pass"),
+                TextColumn("{task.fields[counts]}"),
                 TextColumn("{task.fields[last]}", style="dim"),
                 TimeElapsedColumn(),
                 console=console,
                 transient=True,
             )
-            self.task = self.bar.add_task("checks", total=total, passed=0, last="")
-            self.passed = 0
+            self.task = self.bar.add_task("checking", total=total, counts=f"0/{total} done, 0 pass", last="")
+            self.passed = self.done = 0
+            self.training_task, self.training_name = None, None
 
         def __enter__(self):
             self.bar.__enter__()
@@ -263,6 +267,23 @@ def check_progress(console, total: int):
 
         def advance(self, name: str, passed: bool) -> None:
             self.passed += bool(passed)
-            self.bar.update(self.task, advance=1, passed=self.passed, last=name)
+            self.done += 1
+            self.bar.update(self.task, advance=1, counts=f"{self.done}/{total} done, {self.passed} pass", last=name)
+            if self.training_task is not None and self.training_name == name:
+                self.bar.remove_task(self.training_task)
+                self.training_task = self.training_name = None
+
+        def training(self, exercise, record) -> None:
+            """A training check (run alone) reports its progress: shown on a row of its own."""
+            if self.training_task is not None and self.training_name != exercise.name:
+                self.bar.remove_task(self.training_task)
+                self.training_task = None
+            if self.training_task is None:
+                self.training_name = exercise.name
+                self.training_task = self.bar.add_task(f"  {exercise.name}", total=record.total, counts="", last="")
+            room = max(10, console.width - 24 - len(exercise.name) - 30)
+            details = " · ".join(progress_details(record))
+            self.bar.update(self.training_task, completed=record.step, total=record.total,
+                            counts=progress_count(record), last=details if len(details) <= room else details[:room])
 
     return _Counter()

@@ -28,8 +28,10 @@ from checker.engine import supervisor
 from checker.engine.records import Status
 from checker.engine.verdict import Verdict
 from checker.ui import console as ui_console
-from checker.ui import screens, tables, verdicts
-from checker.watch.events import AllChecked, EventLog, KeyPressed, OneChecked, PicturesReady, Resized, Saved, Tick, VerdictReady
+from checker.ui import screens, tables, training, verdicts
+from checker.watch.events import (
+    AllChecked, EventLog, KeyPressed, OneChecked, PicturesReady, Progressed, Resized, Saved, Tick, VerdictReady,
+)
 from checker.watch.keys import KeyReader
 from checker.watch.observer import start_observer
 from checker.watch.spare import Spare
@@ -37,6 +39,8 @@ from checker.watch.view import View
 
 DEBOUNCE_QUIET = 0.05  # run once saves have been quiet this long...
 DEBOUNCE_MAX = 0.10  # ...or this long after the first save, whichever comes first
+ALL_RUNS = -1  # the run number of a check-all's progress events
+PROGRESS_REDRAW = 0.5  # seconds between two redraws for a training check's progress (the judge sends up to 4/s)
 
 
 def _quit_on_termination() -> dict:
@@ -79,10 +83,13 @@ class WatchApp:
         self.pending: dict[str, tuple[float, float]] = {}  # exercise -> (first, last) save time
         self.run_id = 0
         self.running: tuple[int, Exercise, supervisor.CheckProcess] | None = None
+        self.run_progress = None  # the latest Progress record of the running check (a training check's epochs)
+        self._progress_drawn = 0.0
         self.spare = Spare(course, lambda process: self.log.write("spare", pid=process.pid))
         self.checking_all = False
         self.all_results: list[tuple[Exercise, Verdict]] = []
         self.all_counts = (0, 0, 0)  # done, total, passed of a check-all in flight
+        self.all_progress: tuple[str, object] | None = None  # (exercise, Progress) of the training check it runs
         self.sticky: list[str] = []  # notices kept on screen until the learner's next action
         self.own_write: str | None = None  # the exercise dlx itself just rewrote (a reset): its save is no action
         self.list_selected = 0
@@ -173,12 +180,16 @@ class WatchApp:
             case AllChecked(results):
                 self._on_all_checked(results)
             case OneChecked(exercise, verdict):
+                if self.all_progress and self.all_progress[0] == exercise.name:
+                    self.all_progress = None
                 done, total, passed = self.all_counts
                 self.all_counts = (done + 1, total, passed + verdict.passed)
                 self.log.write("checked_one", exercise=exercise.name, status=verdict.status, done=done + 1, total=total)
                 self.redraw()
             case PicturesReady(run, exercise, pictures, error):
                 self._on_pictures(run, exercise, pictures, error)
+            case Progressed(run, record):
+                self._on_progress(run, record)
             case Resized():
                 self.redraw()
             case Tick(run):
@@ -213,6 +224,7 @@ class WatchApp:
         run_id, process = self.run_id, self.spare.take(exercise)
         self.running = (run_id, exercise, process)
         self.last_run[exercise.name] = run_id  # pictures of an older run of it are stale from now on
+        self.run_progress = None
         self.run_started = time.monotonic()
         try:
             self.run_content = (run_id, ws.read_source(self.course.path(exercise)))  # what this run checks, for the history
@@ -235,13 +247,34 @@ class WatchApp:
 
         def work() -> None:
             try:
-                result = self.course.check(exercise, process=process)
+                result = self.course.check(exercise, process=process,
+                                           on_progress=lambda record: self.events.put(Progressed(run_id, record)))
             except Exception as exc:  # noqa: BLE001 - never let the runner thread die silently
                 result = Verdict(exercise.name, Status.CRASHED, message=f"dlx could not run the checks: {exc}")
             self.events.put(VerdictReady(run_id, exercise, result))
 
         threading.Thread(target=work, daemon=True, name=f"check-{exercise.name}").start()
         self.redraw()
+
+    def _on_progress(self, run_id: int, record) -> None:
+        if run_id == ALL_RUNS:  # a training check of a check-all (`c`): (exercise, record)
+            if self.checking_all:
+                self.all_progress = record
+                self._redraw_for_progress()
+            return
+        if self.running is None or self.running[0] != run_id:
+            return  # a cancelled run's last words
+        self.run_progress = record
+        self.log.write("progress", exercise=self.running[1].name, run=run_id, check=record.name, step=record.step,
+                       total=record.total, label=record.label, figures=record.figures,
+                       remaining=record.remaining)
+        self._redraw_for_progress()
+
+    def _redraw_for_progress(self) -> None:
+        now = time.monotonic()
+        if now - self._progress_drawn >= PROGRESS_REDRAW and self.view is not View.LIST:
+            self._progress_drawn = now
+            self.redraw()
 
     def _on_verdict(self, run_id: int, exercise: Exercise, result: Verdict) -> None:
         if self.running is None or self.running[0] != run_id:
@@ -319,6 +352,7 @@ class WatchApp:
                 default_jobs(),
                 should_stop=self._stopping.is_set,
                 on_done=lambda exercise, verdict: self.events.put(OneChecked(exercise, verdict)),
+                on_progress=lambda exercise, record: self.events.put(Progressed(ALL_RUNS, (exercise.name, record))),
             )
             self.events.put(AllChecked(results))
 
@@ -326,6 +360,7 @@ class WatchApp:
 
     def _on_all_checked(self, results: list[tuple[Exercise, Verdict]]) -> None:
         self.checking_all = False
+        self.all_progress = None
         self.all_counts = (0, 0, 0)
         self.all_results = results
         for exercise, result in results:
@@ -593,6 +628,8 @@ class WatchApp:
             if self.running and self.running[1].name == exercise.name:
                 seconds = time.monotonic() - getattr(self, "run_started", time.monotonic())
                 parts.append(verdicts.running_line(exercise, self.waiting_for, seconds))
+                if self.run_progress is not None:
+                    parts.append(training.progress_block(self.run_progress, width))
         if self.view is View.FINISHED:
             parts.append(screens.text_panel(self.catalog.finished.strip() or "You finished the course!", "Done", "green"))
         if self.view is View.HINTS:
@@ -601,6 +638,10 @@ class WatchApp:
         if self.checking_all:
             done, total, passed = self.all_counts
             parts.append(ui_console.message(f"Checking every exercise: {done}/{total} done, {passed} pass so far…", "cyan"))
+            if self.all_progress is not None:
+                name, record = self.all_progress
+                parts.append(ui_console.message(f"  {name}", "bold cyan"))
+                parts.append(training.progress_block(record, width, indent=4))
         parts.append(tables.progress_block(self.catalog, self.progress, exercise.week))
         if self.watch_notice:
             parts.append(ui_console.message(self.watch_notice, "yellow"))

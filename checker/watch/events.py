@@ -1,7 +1,8 @@
 """What the watch loop reacts to: one dataclass per kind of event, all through one queue.
 
-Saves come from the file observer, keys from the key reader, verdicts and
-check-all results from the threads that wait on check processes; only the
+Saves come from the file observer, keys from the key reader, verdicts,
+training progress and check-all results from the threads that wait on check
+processes; only the
 loop's thread handles them, so it alone owns the screen and the progress.
 Also `EventLog`: machine-readable events for tests and benchmarks.
 """
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from checker.course.catalog import Exercise
+from checker.engine.records import Progress as CheckProgress
 from checker.engine.verdict import Verdict
 
 
@@ -66,6 +68,17 @@ class PicturesReady:
 
 
 @dataclass(frozen=True)
+class Progressed:
+    """Run number `run` reported how far its training check has come (a `Progress` record of the judge).
+
+    For a check-all (`run` is -1), `progress` is (the exercise's name, the record).
+    """
+
+    run: int
+    progress: CheckProgress | tuple
+
+
+@dataclass(frozen=True)
 class Resized:
     """The terminal changed size (SIGWINCH)."""
 
@@ -77,7 +90,7 @@ class Tick:
     run: int
 
 
-Event = Saved | KeyPressed | VerdictReady | AllChecked | OneChecked | PicturesReady | Resized | Tick
+Event = Saved | KeyPressed | VerdictReady | AllChecked | OneChecked | PicturesReady | Progressed | Resized | Tick
 
 
 class EventLog:

@@ -11,7 +11,9 @@ import functools
 import numpy as np
 import pytest
 
-from checker.testing import assert_array, assert_close, assert_true, call_unchanged, fail, fmt, fmt_gap, report_figure, rng
+from checker.testing import (
+    assert_array, assert_close, assert_true, call_unchanged, fail, fmt, fmt_gap, report_figure, rng, with_progress,
+)
 from checker.datasets import data_dir
 
 THRESHOLD = 0.95
@@ -308,7 +310,8 @@ def test_config_none_is_passed_on(ex):
 def test_the_loss_goes_down(ex):
     """on the circle data, the minibatch loss goes down"""
     X, y, _, _ = _circles()
-    _, losses = _train(ex, X, y, _sgd, {"learning_rate": 0.3}, N_ITER, BATCH, seed=10)
+    step = with_progress(_sgd, N_ITER, "iteration")  # the learner's screen shows the iterations meanwhile
+    _, losses = _train(ex, X, y, step, {"learning_rate": 0.3}, N_ITER, BATCH, seed=10)
     first, last = float(np.mean(losses[:20])), float(np.mean(losses[-20:]))
     assert_true(
         last < 0.5 * first,
@@ -322,6 +325,7 @@ def test_accuracy_with_each_optimizer(ex, name):
     """each optimizer reaches ≥ 95% test accuracy on the circle data"""
     X, y, X_test, y_test = _circles()
     step, config = OPTIMIZERS[name]
+    step = with_progress(step, N_ITER, "iteration")  # the learner's screen shows the iterations meanwhile
     w, _ = _train(ex, X, y, step, dict(config), N_ITER, BATCH, seed=11, label=f"train_logistic_regression with {name}")
     accuracy = float(np.mean((X_test @ w > 0) == (y_test == 1)))
     report_figure("accuracy", accuracy)  # the verdict keeps the lowest, over the optimizers

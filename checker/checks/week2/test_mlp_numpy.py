@@ -17,6 +17,7 @@ import pytest
 from checker.testing import (
     fmt_gap,
     report_figure,
+    report_progress,
     assert_array,
     assert_close,
     assert_true,
@@ -651,6 +652,7 @@ def train_and_score(ex, seed=0, budget=TIME_BUDGET):
         if result is None or not hasattr(result, "__len__") or len(result) != 1:
             fail(f"fit(model, X, y, epochs=1, ...) returned {fmt(result, max_chars=80)}, expected a list of 1 loss.")
         losses.append(float(result[0]))
+        report_progress(epoch, len(SCHEDULE), "epoch", loss=losses[-1])  # shown while it trains
         elapsed = time.perf_counter() - start
         if not np.isfinite(losses[-1]):
             fail(

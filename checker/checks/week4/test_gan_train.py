@@ -36,6 +36,7 @@ from checker.testing import (
     fail,
     fmt,
     learner_side,
+    report_progress,
     rng,
     type_name,
 )
@@ -301,6 +302,9 @@ def train(step_fn, seed=0, steps=STEPS, budget=TIME_BUDGET):
                  "tf.function.")
         if k % 50 == 0 or k == steps - 1:
             losses.append(losses_of(result, f"gan_train_step (step {k + 1})"))
+            report_progress(k + 1, steps, "step", d_loss=losses[-1][0], g_loss=losses[-1][1])
+        else:
+            report_progress(k + 1, steps, "step")  # shown while it trains (at most four times a second)
         seconds = time.perf_counter() - started
         if seconds > budget:
             fail(f"Training was stopped after {k + 1} of {steps} steps ({seconds:.0f} s; the budget is {budget:.0f} s). "

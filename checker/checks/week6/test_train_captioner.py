@@ -38,6 +38,7 @@ import tensorflow as tf
 from checker.datasets import load_caption_scenes, load_scene_encoder
 from checker.testing import (
     after_cheap_checks,
+    report_progress,
     assert_close,
     call_unchanged,
     fail,
@@ -550,6 +551,8 @@ class Guard:
     def __call__(self, epoch, batch, n_batches, loss):
         self.batches += 1
         self.losses.append(float(loss))
+        if type(epoch) is int and type(batch) is int and type(n_batches) is int and n_batches > 0:
+            report_progress(epoch + (batch + 1) / n_batches, EPOCHS, "epoch", loss=self.losses[-1])  # on screen
         if self.cpu() > self.budget:
             self.stopped = True
             raise OutOfTime(f"stopped after {self.budget:.0f} s")
