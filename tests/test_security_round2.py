@@ -267,7 +267,6 @@ def fit_linear_regression(X, y, l2=0.0, _tools=(np.linalg.inv,)):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the 'solve, do not invert' check spies on numpy inside the learner's process; a reference to inv taken before the spy is installed escapes it (a behavioural check is the fix, not done yet)")
 def test_r2_5_an_inverse_kept_in_a_default_argument_is_noticed(tmp_path):
     """Attack: call np.linalg.inv through a tuple held in a default argument.  The spy only replaces inv in
     numpy.linalg and in the module's globals, so the 'solve, do not invert' check passes an inverse."""
