@@ -258,7 +258,8 @@ def test_r2_4_a_learner_value_cannot_answer_a_checks_comparison(tmp_path):
 
 # test_solves_does_not_invert counts inv/pinv calls by swapping the functions in numpy.linalg and in the
 # learner module's globals, in the learner's process.  A reference kept anywhere else -- a default argument,
-# a tuple, a closure, an attribute -- is never swapped: inverting passes as solving.
+# a tuple, a closure, an attribute -- is never swapped: inverting passed as solving.  Fixed by behaviour: on
+# nearly singular systems with exact A and b the check measures the residual, which an inverse leaves huge.
 NORMAL_EQUATION_WITH_INV = r'''
 import numpy as np
 
@@ -268,7 +269,6 @@ def fit_linear_regression(X, y, l2=0.0, _tools=(np.linalg.inv,)):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the 'solve, do not invert' check spies on numpy inside the learner's process; a reference to inv taken before the spy is installed escapes it (a behavioural check is the fix, not done yet)")
 def test_r2_5_an_inverse_kept_in_a_default_argument_is_noticed(tmp_path):
     """Attack: call np.linalg.inv through a tuple held in a default argument.  The spy only replaces inv in
     numpy.linalg and in the module's globals, so the 'solve, do not invert' check passes an inverse."""
@@ -283,7 +283,10 @@ def test_r2_5_an_inverse_kept_in_a_default_argument_is_noticed(tmp_path):
 # keras_mlp grades the test accuracy "reckoned here", but from model.predict(x_test): outputs computed by the
 # learner's object, in the learner's process, where the shipped test set can be read (checker.datasets is
 # importable there, and data/ is the learner's).  A real Sequential MLP (it passes every contract check) that
-# never trains and answers predict by looking each image up in the shipped test labels scores 100%.
+# never trains and answers predict by looking each image up in the shipped test labels scored 100%.  Fixed:
+# the checks score a copy rebuilt in the judge from to_json() and the weights (a class of the learner's own,
+# like this Sequential subclass, fails saying it cannot be scored; a predict replaced on the instance is
+# simply not called).
 KERAS_MLP_LOOKUP = r'''
 import numpy as np
 import keras
@@ -310,7 +313,6 @@ def build_mlp(input_shape, n_classes):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known gap: the Keras training checks score the learner's own model.predict; code that looks the shipped test set up answers it (rebuilding the model in the judge from its config and weights is the fix)")
 def test_r2_6_an_untrained_model_that_looks_up_the_test_labels_does_not_pass(tmp_path):
     """Attack: a Sequential subclass whose fit does nothing and whose predict looks each test image up in the
     shipped test set.  The accuracy is computed in the judge, but from outputs the learner's object made."""

@@ -169,3 +169,85 @@ def check_loss_fits_outputs(model, input_shape: tuple, n_classes: int, part: str
             f"Likely mistake: the model outputs logits. Either give the {part}'s Dense activation=\"softmax\", or use "
             "keras.losses.SparseCategoricalCrossentropy(from_logits=True)."
         )
+
+
+# --------------------------------------------------------------------------- scoring in the judge
+
+
+def model_description(model) -> tuple:
+    """(model.to_json(), the weights as numpy arrays): made where `model` lives, for `judge_side_model`."""
+    import numpy as np
+
+    return model.to_json(), [np.array(w) for w in model.get_weights()]
+
+
+def _classes(node, found: list) -> list:
+    """Every (module, class_name) a Keras configuration names, nested ones included."""
+    if isinstance(node, dict):
+        if "class_name" in node and "module" in node:
+            found.append((node.get("module"), node.get("class_name")))
+        for value in node.values():
+            _classes(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _classes(value, found)
+    return found
+
+
+def _is_keras_module(module) -> bool:
+    return isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+
+
+def judge_side_model(model, what: str = "your model"):
+    """The learner's trained `model`, rebuilt HERE from its configuration and weights: score this one.
+
+    A model's outputs computed where the learner's code runs are the learner's to make up (a `predict` that
+    looks the test set up answers it).  Only plain values cross: model.to_json() and the weights as numpy
+    arrays; the model is rebuilt in the judge from Keras's own classes (in Keras's safe mode, without its
+    compile configuration), and its outputs are computed here.  A class of the learner's own (a layer, a
+    model subclass, an activation function) or a Lambda layer cannot be rebuilt without running the
+    learner's code here: the check fails saying so.  `what` names the model in messages ("your model",
+    "the encoder").
+    """
+    import json
+
+    import numpy as np
+
+    from checker.testing.asserts import CheckFailure, fail
+    from checker.testing.learner_side import learner_side
+
+    how = ("Build it from Keras's own layers (keras.layers.Dense, Conv2D, ...) with keras.Sequential([...]) or "
+           "keras.Model(inputs, outputs), without subclasses or Lambda layers.")
+    why = ("To score it, the check rebuilds the trained model from its configuration and weights "
+           "(model.to_json(), model.get_weights()) and computes its outputs itself")
+    try:
+        text, weights = learner_side(model_description, model)
+    except CheckFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the learner's model raised, it could not describe itself
+        fail(f"{why}, but {what} could not give them: {type(exc).__name__}: {str(exc)[:300]}\n{how}")
+    if type(text) is not str or type(weights) is not list or not all(type(w) is np.ndarray for w in weights):
+        fail(f"{why}, but {what}'s to_json() and get_weights() did not give a string and a list of arrays.\n{how}")
+    try:
+        config = json.loads(text)
+    except ValueError:
+        config = None
+    if not isinstance(config, dict):
+        fail(f"{why}, but {what}'s to_json() did not give a Keras configuration.\n{how}")
+    for module, class_name in _classes(config, []):
+        if not _is_keras_module(module):
+            fail(f"{what.capitalize()} uses {str(class_name)[:80]!r}, a class or function of your own, not one of "
+                 f"Keras's.\n{why}, and it cannot rebuild your own classes without running your code there: "
+                 f"a custom layer or model cannot be scored.\n{how}")
+        if class_name == "Lambda":
+            fail(f"{what.capitalize()} has a Lambda layer.\n{why}, and a Lambda layer holds your Python code, "
+                 f"which it does not run there.\n{how}")
+    config.pop("compile_config", None)  # only outputs are needed: no optimizer, no loss of the learner's
+    try:
+        rebuilt = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        if not isinstance(rebuilt, keras.Model):
+            raise TypeError(f"the configuration describes a {type(rebuilt).__name__}, not a keras.Model")
+        rebuilt.set_weights(weights)
+    except Exception as exc:  # noqa: BLE001 - a configuration Keras cannot rebuild, or weights that do not fit it
+        fail(f"{why}, but {what} could not be rebuilt from them: {type(exc).__name__}: {str(exc)[:300]}\n{how}")
+    return rebuilt

@@ -4,7 +4,7 @@ references, and typical mistakes caught with the message that names them."""
 import numpy as np
 import pytest
 
-from tests.helpers import mutate, solution
+from tests.helpers import mutate, run_source, solution
 
 sol = solution("normal_equation")
 
@@ -81,3 +81,60 @@ def test_missing_transposes_on_a_square_x_are_named(tmp_path):
     verdict = mutate("normal_equation", tmp_path, "b = X.T @ y", "b = (X if X.shape[0] == X.shape[1] else X.T) @ y")
     assert verdict.status == "failed"
     assert "right-hand side" in verdict.message
+
+
+# Correct solvers other than the reference's np.linalg.solve: the 'solve, do not invert' check measures the
+# residual on nearly singular systems, and every backward-stable solver leaves it at rounding level.
+SOLVES_ANOTHER_WAY = {
+    "lstsq on A": '''
+        import numpy as np
+
+        def fit_linear_regression(X, y, l2=0.0):
+            A = X.T @ X + l2 * np.eye(X.shape[1])
+            return np.linalg.lstsq(A, X.T @ y, rcond=None)[0]
+    ''',
+    "lstsq on the stacked X": '''
+        import numpy as np
+
+        def fit_linear_regression(X, y, l2=0.0):
+            d = X.shape[1]
+            stacked = np.vstack([X, np.sqrt(l2) * np.eye(d)])
+            return np.linalg.lstsq(stacked, np.concatenate([y, np.zeros(d)]), rcond=None)[0]
+    ''',
+    "Cholesky and two solves, einsum": '''
+        import numpy as np
+
+        def fit_linear_regression(X, y, l2=0.0):
+            A = np.einsum("ni,nj->ij", X, X) + np.diag(np.full(X.shape[1], float(l2)))
+            L = np.linalg.cholesky(A)
+            return np.linalg.solve(L.T, np.linalg.solve(L, np.einsum("ni,n->i", X, y)))
+    ''',
+}
+
+
+@pytest.mark.parametrize("how", SOLVES_ANOTHER_WAY)
+def test_other_correct_solvers_pass(tmp_path, how):
+    verdict = run_source("normal_equation", SOLVES_ANOTHER_WAY[how], tmp_path)
+    assert verdict.status == "passed", verdict.message
+
+
+def test_an_inverse_out_of_the_spys_sight_is_named(tmp_path):
+    """inv reached through a closure's default argument, and an inverse made with solve(A, I): no spy sees
+    np.linalg.inv called from the learner's module, the residual on nearly singular systems does."""
+    closure = '''
+        import numpy as np
+
+        def _make(inv=np.linalg.inv):
+            def fit_linear_regression(X, y, l2=0.0):
+                return inv(X.T @ X + l2 * np.eye(X.shape[1])) @ X.T @ y
+            return fit_linear_regression
+
+        fit_linear_regression = _make()
+    '''
+    for verdict in (
+        run_source("normal_equation", closure, tmp_path),
+        mutate("normal_equation", tmp_path, "np.linalg.solve(A, b)", "np.linalg.solve(A, np.eye(len(A))) @ b"),
+    ):
+        assert verdict.status == "failed"
+        assert "formed an inverse" in verdict.message and "np.linalg.solve" in verdict.message, verdict.message
+

@@ -11,7 +11,7 @@ import pytest
 from checker.course.catalog import CHECKS_DIR
 from checker.testing import CheckFailure, numerical_gradient
 from checker.datasets import data_dir
-from tests.helpers import CATALOG, EXERCISES, load_module, mutate, solution
+from tests.helpers import CATALOG, EXERCISES, load_module, mutate, run_source, solution
 
 sol = solution("train_logreg")
 checks = load_module(CHECKS_DIR / CATALOG.get("train_logreg").check_path)  # its optimizers and settings
@@ -145,3 +145,35 @@ def test_a_loop_that_never_updates_w_fails_the_accuracy_checks(tmp_path):
     failed = [c for c in verdict.checks if not c.passed and "accuracy" in c.title]
     assert len(failed) == len(checks.OPTIMIZERS)
     assert all("0.5000 accuracy" in c.message and "all zeros" in c.message for c in failed)
+
+
+# The loop written another way (a while loop, a list of losses, a slice for the full batch, positional
+# rng.choice arguments, the state kept in its own name): what the checks replay is the loop's behaviour, so
+# it passes every check, the six-optimizer training one included.
+LOOP_WRITTEN_ANOTHER_WAY = '''
+    import numpy as np
+
+    def logistic_loss_and_grad(X, y, w):
+        z = X @ w
+        loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+        return loss, X.T @ (np.exp(-np.logaddexp(0.0, -z)) - y) / X.shape[0]
+
+    def train_logistic_regression(X, y, step, config, n_iter, batch_size, rng):
+        n_rows = len(X)
+        weights, history, state = np.zeros(X.shape[1]), [], config
+        done = 0
+        while done < n_iter:
+            rows = slice(None) if batch_size >= n_rows else rng.choice(n_rows, batch_size, False)
+            value, gradient = logistic_loss_and_grad(X[rows], y[rows], weights)
+            history.append(value)
+            weights, state = step(weights, gradient, state)
+            done += 1
+        return weights, np.array(history, dtype=np.float64)
+'''
+
+
+@pytest.mark.slow
+def test_a_loop_written_another_way_passes_every_check(tmp_path):
+    verdict = run_source("train_logreg", LOOP_WRITTEN_ANOTHER_WAY, tmp_path)
+    assert verdict.status == "passed", verdict.message
+    assert any(c.name.startswith("test_accuracy_with_each_optimizer") and c.passed for c in verdict.checks)

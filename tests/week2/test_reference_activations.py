@@ -76,3 +76,23 @@ def test_tanh_one_minus_x_squared_is_named(tmp_path):
     verdict = mutate("activations", tmp_path, "return out, out", "return out, x")
     assert verdict.status == "failed"
     assert "1 − x²" in verdict.message
+
+
+# Each tanh mistake with the words only its own message has: two mistakes never read the same.
+TANH_MISTAKES = {
+    "1 - x**2 (x cached, the input)": (("return out, out", "return out, x"), "you used 1 − x² (the input)"),
+    "1 - tanh": (("return dout * (1.0 - out**2)", "return dout * (1.0 - out)"), "the square is missing"),
+    "(1 - tanh)**2": (("return dout * (1.0 - out**2)", "return dout * (1.0 - out) ** 2"), "you squared (1 − tanh(x))"),
+    "dout * tanh": (("return dout * (1.0 - out**2)", "return dout * out"), "multiplied dout by tanh(x) itself"),
+    "no dout": (("return dout * (1.0 - out**2)", "return 1.0 - out**2 + 0 * dout"), "dout is missing"),
+}
+
+
+@pytest.mark.parametrize("mistake", TANH_MISTAKES)
+def test_each_tanh_mistake_has_its_own_message(tmp_path, mistake):
+    (old, new), words = TANH_MISTAKES[mistake]
+    verdict = mutate("activations", tmp_path, old, new)
+    assert verdict.status == "failed"
+    assert words in verdict.message, verdict.message
+    others = [w for name, (_, w) in TANH_MISTAKES.items() if name != mistake]
+    assert not any(w in verdict.message for w in others), verdict.message

@@ -17,6 +17,7 @@ from tests.helpers import (
     load_check,
     load_module,
     mutate,
+    run_source,
     solution,
 )
 
@@ -149,3 +150,73 @@ def test_gradients_that_accumulate_across_steps_are_named(tmp_path):
                      'self.grads[f"W{l}"] = self.grads.get(f"W{l}", 0) + h.T @ dz')
     assert verdict.status == "failed"
     assert "the gradients accumulate across calls" in verdict.message, verdict.message
+
+
+# A correct network written another way: the weights drawn as (fan_out, fan_in) and transposed (He's
+# distribution, other numbers than the reference's draw, so the training takes another path), the layers kept
+# as a list of key pairs, ReLU masks cached instead of pre-activations, einsum gradients, an in-place SGD step,
+# and fit with a while loop and a running sum of the batch losses.
+MLP_WRITTEN_ANOTHER_WAY = '''
+    import numpy as np
+
+    def softmax_cross_entropy(logits, y):
+        n = logits.shape[0]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        dlogits = np.exp(log_probs)
+        dlogits[np.arange(n), y] -= 1.0
+        return float(-np.mean(log_probs[np.arange(n), y])), dlogits / n
+
+    class MLP:
+        def __init__(self, sizes, rng):
+            self.layers = [(f"W{l}", f"b{l}") for l in range(1, len(sizes))]
+            self.params, self.grads, self.kept = {}, {}, []
+            for (w, b), fan_in, fan_out in zip(self.layers, sizes[:-1], sizes[1:]):
+                self.params[w] = (rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)).T.copy()
+                self.params[b] = np.zeros(fan_out)
+
+        def forward(self, x):
+            kept, h = [], x
+            for i, (w, b) in enumerate(self.layers):
+                z = h @ self.params[w] + self.params[b]
+                last = i == len(self.layers) - 1
+                kept.append((h, None if last else z > 0))
+                h = z if last else z * (z > 0)
+            self.kept = kept
+            return h
+
+        def backward(self, dlogits):
+            dz = dlogits
+            for i in reversed(range(len(self.layers))):
+                w, b = self.layers[i]
+                h, _ = self.kept[i]
+                self.grads[w] = np.einsum("ni,nj->ij", h, dz)
+                self.grads[b] = np.einsum("nj->j", dz)
+                if i:
+                    dz = np.einsum("nj,ij->ni", dz, self.params[w]) * self.kept[i - 1][1]
+
+        def step(self, lr):
+            for key, gradient in self.grads.items():
+                self.params[key] -= lr * gradient
+
+    def fit(model, X, y, epochs, batch_size, lr, rng):
+        losses = []
+        for _ in range(epochs):
+            order, start, total, count = rng.permutation(len(X)), 0, 0.0, 0
+            while start < len(X):
+                idx = order[start:start + batch_size]
+                loss, dlogits = softmax_cross_entropy(model.forward(X.take(idx, axis=0)), y.take(idx))
+                model.backward(dlogits)
+                model.step(lr)
+                total, count, start = total + loss, count + 1, start + batch_size
+            losses.append(total / count)
+        return losses
+'''
+
+
+@pytest.mark.slow
+def test_a_network_written_another_way_passes_every_check(tmp_path):
+    verdict = run_source("mlp_numpy", MLP_WRITTEN_ANOTHER_WAY, tmp_path)
+    assert verdict.status == "passed", verdict.message
+    accuracy = [c for c in verdict.checks if c.name == "test_reaches_82_percent_on_fashion_mnist"]
+    assert accuracy and accuracy[0].passed

@@ -3,10 +3,16 @@
 The expected weights come from np.linalg.lstsq, computed here independently of
 the learner's code: on X itself for plain least squares, and on the augmented
 system [X; √l2·I] w ≈ [y; 0] for ridge (its least-squares solution is the ridge
-solution).  A spy on np.linalg.inv / pinv checks that the learner solves.
+solution).  That the learner solves rather than inverts is checked twice: a spy
+on np.linalg.inv / pinv (a precise message when it sees the call), and their
+behaviour on nearly singular systems, where a solution found by solving leaves
+a residual ‖Aw − b‖ at rounding level and one found by multiplying with an
+inverse leaves one millions of times larger (the spy alone misses an inv kept
+out of its sight, in a default argument or a closure).
 """
 
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -234,18 +240,72 @@ def _inverse_calls(fn, problems):
     return calls
 
 
+# (seed, N, D, l2): nearly collinear features, cond(XᵀX + l2·I) about 1e10.  Measured on 900 such systems:
+# np.linalg.solve, lstsq (on A or on the stacked X), a Cholesky factor with two solves and einsum-built
+# A and b leave a residual of at most 4 units of rounding; inv(A) @ b, inv(A) @ X.T @ y, pinv(A) @ b and
+# solve(A, I) @ b leave 3e7 to 5e9 units on these four systems.
+_ILL_CONDITIONED = [(21, 12, 3, 0.0), (22, 20, 4, 2.0), (23, 9, 2, 0.0), (24, 15, 3, 2.0)]
+_RESIDUAL_LIMIT = 100  # units of rounding (float64 eps); 25× the worst residual of any solving method measured
+
+
+def _ill_conditioned_problem(seed, n, d):
+    """Integer X whose columns are one large column (entries up to 1e5) plus -1/0/1, and integer y.
+
+    Every entry of XᵀX and Xᵀy is an integer below 2**53, so it is exact in float64: the learner's A and b
+    are exactly these, whatever order its sums take, and the residual below measures their solver alone.
+    """
+    g = rng(seed)
+    X = g.integers(-10**5, 10**5, size=(n, 1)) + g.integers(-1, 2, size=(n, d))
+    y = X @ g.integers(-5, 6, size=d) + g.integers(-1, 2, size=n)
+    return X.astype(np.float64), y.astype(np.float64)
+
+
+def _residual_in_eps(X, y, l2, w):
+    """‖(XᵀX + l2·I) w − Xᵀy‖∞ / (‖XᵀX + l2·I‖∞ ‖w‖∞), in units of float64 rounding, computed exactly."""
+    Xi, yi = X.astype(np.int64), y.astype(np.int64)
+    A, b, d = (Xi.T @ Xi).tolist(), (Xi.T @ yi).tolist(), X.shape[1]
+    exact_l2 = Fraction(l2)
+    ws = [Fraction(float(v)) for v in w]
+    r = [sum(Fraction(A[i][j]) * ws[j] for j in range(d)) + exact_l2 * ws[i] - b[i] for i in range(d)]
+    norm_a = max(sum(abs(v) for v in row) for row in A) + abs(l2)
+    norm_w = max(abs(float(v)) for v in w)
+    if norm_w == 0:
+        return float("inf")
+    return float(max(abs(v) for v in r)) / (norm_a * norm_w) / np.finfo(np.float64).eps
+
+
 def test_solves_does_not_invert(ex):
     """solves the system with np.linalg.solve, without forming an inverse"""
     X, y = _problem(3, 8, 3)
     _fit(ex, X, y, l2=0.5)  # first, so that a broken fit reads as its own error
+    why = (
+        "Solve the system instead: w = np.linalg.solve(A, b) with A = XᵀX + l2·I and b = Xᵀy.\n"
+        "Why: solve factorises A once and substitutes back, about 3× less work than inverting and then "
+        "multiplying, and it is more accurate: an explicit inverse amplifies rounding errors when XᵀX "
+        "is ill-conditioned (nearly collinear features), and the normal equations already square the "
+        "condition number of X."
+    )
     calls = learner_side(_inverse_calls, ex.fit_linear_regression, [(X, y, 0.5), (X, y, None)])
     if calls:
-        used = "np.linalg." + calls[0]
-        fail(
-            f"{WHAT} called {used}: it formed an inverse matrix and multiplied by it.\n"
-            "Solve the system instead: w = np.linalg.solve(A, b) with A = XᵀX + l2·I and b = Xᵀy.\n"
-            "Why: solve factorises A once and substitutes back, about 3× less work than inverting and then "
-            "multiplying, and it is more accurate: an explicit inverse amplifies rounding errors when XᵀX "
-            "is ill-conditioned (nearly collinear features), and the normal equations already square the "
-            "condition number of X."
+        fail(f"{WHAT} called np.linalg.{calls[0]}: it formed an inverse matrix and multiplied by it.\n{why}")
+    # The behaviour of an inverse, wherever it was called from: on nearly singular systems (exact A and b),
+    # solving leaves a residual ‖Aw − b‖ at rounding level, multiplying by an inverse a far larger one.
+    for seed, n, d, l2 in _ILL_CONDITIONED:
+        Xc, yc = _ill_conditioned_problem(seed, n, d)
+        w = _fit(ex, Xc, yc, l2=l2)
+        # Solving and inverting both land within about 1e-5 of the answer (measured): a w further off is another
+        # mistake, named as such rather than as an inverse.
+        assert_close(
+            w, np.linalg.solve(Xc.T @ Xc + l2 * np.eye(d), Xc.T @ yc), rtol=1e-4, atol=1e-3,
+            what=f"{WHAT} on a nearly singular X of shape {Xc.shape} with l2={l2}",
         )
+        residual = _residual_in_eps(Xc, yc, l2, w)
+        if not residual <= _RESIDUAL_LIMIT:
+            fail(
+                f"{WHAT} on a nearly singular system (X of shape {Xc.shape}, nearly collinear columns, "
+                f"l2={l2}, cond(XᵀX + l2·I) ≈ {fmt(float(np.linalg.cond(Xc.T @ Xc + l2 * np.eye(d))), 2)}) "
+                f"returned w with a residual ‖(XᵀX + l2·I) w − Xᵀy‖ of {fmt(residual, 3)} units of rounding "
+                f"relative to ‖A‖·‖w‖; np.linalg.solve leaves at most a few.\n"
+                "That is what multiplying by an inverse matrix (np.linalg.inv or pinv, however it is reached) "
+                f"does: it formed an inverse instead of solving.\n{why}"
+            )

@@ -43,6 +43,7 @@ import pytest
 
 from checker.datasets import NEW_CLASS_NAMES, NEW_CLASSES, load_encoder
 from checker.testing import (
+    judge_side_model,
     check_loss_fits_outputs,
     fail,
     learner_isinstance,
@@ -242,7 +243,7 @@ def build(build_fn, base, n_trainable=None, n_classes=N_CLASSES, weights=None):
 def _score(model, what):
     """Test accuracy on the new classes, from the model's scores (by value), reckoned here."""
     _, _, x_test, y_test = _new_classes()
-    scores = np.asarray(model.predict(x_test, batch_size=500, verbose=0))
+    scores = np.asarray(judge_side_model(model, what).predict(x_test, batch_size=500, verbose=0))  # computed here
     if scores.shape != (len(y_test), N_CLASSES):
         fail(f"After training {what}, model.predict gave scores of shape {scores.shape} for the {len(y_test)} test "
              f"images, expected ({len(y_test)}, {N_CLASSES}).")

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from checker.testing import (
+    judge_side_model,
     after_cheap_checks,
     fail,
     guarded_fit,
@@ -169,7 +170,8 @@ def _joined(encoder, decoder, lr):
 
 
 def reconstruct(encoder, decoder, x, batch=500):
-    """decoder(encoder(x)), in batches, by value."""
+    """decoder(encoder(x)), in batches, computed here by copies of the two networks rebuilt in the judge."""
+    encoder, decoder = judge_side_model(encoder, "the encoder"), judge_side_model(decoder, "the decoder")
     codes = np.asarray(encoder.predict(x, batch_size=batch, verbose=0), dtype=np.float32)
     return np.asarray(decoder.predict(codes, batch_size=batch, verbose=0), dtype=np.float64)
 

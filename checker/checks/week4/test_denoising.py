@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from checker.testing import (
+    judge_side_model,
     after_cheap_checks,
     assert_array,
     call_unchanged,
@@ -224,7 +225,8 @@ def train_and_score(build_denoising_autoencoder, seed=0, budget=TIME_BUDGET):
     if guard["stopped"]:
         fail(f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s; "
              f"the budget is {budget:.0f} s. Make the networks smaller (fewer filters, strides=2).")
-    codes = np.asarray(encoder.predict(noisy_test, batch_size=500, verbose=0), dtype=np.float32)
+    encoder, decoder = judge_side_model(encoder, "the encoder"), judge_side_model(decoder, "the decoder")
+    codes = np.asarray(encoder.predict(noisy_test, batch_size=500, verbose=0), dtype=np.float32)  # computed here
     denoised = np.asarray(decoder.predict(codes, batch_size=500, verbose=0), dtype=np.float64)
     if denoised.shape != clean_test.shape or not np.all(np.isfinite(denoised)):
         fail(f"After training, the denoised images have shape {denoised.shape} or contain NaN/inf.")

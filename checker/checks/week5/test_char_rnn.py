@@ -26,6 +26,7 @@ import numpy as np
 
 from checker.datasets import load_names
 from checker.testing import (
+    judge_side_model,
     after_cheap_checks,
     assert_true,
     fail,
@@ -244,7 +245,7 @@ def train_and_score(build_char_model, seed=0, budget=TIME_BUDGET):
     if guard["stopped"]:
         fail(f"Training was stopped after {seconds:.0f} s (the budget is {budget:.0f} s): use a smaller model "
              "(one GRU of 64 units trains in about 15 s on two CPU cores).")
-    logits = np.asarray(model.predict(xv, batch_size=256, verbose=0), dtype=np.float64)
+    logits = np.asarray(judge_side_model(model).predict(xv, batch_size=256, verbose=0), dtype=np.float64)  # here
     if logits.shape != (*xv.shape, V) or not np.all(np.isfinite(logits)):
         fail(f"After training, the model gave outputs of shape {logits.shape} (or NaN/inf) for the held-out names.")
     return held_out_loss(logits, yv), seconds, model
