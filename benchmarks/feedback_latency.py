@@ -142,13 +142,14 @@ class WatchSession:
 
 
 def _worker_waiting(pid: int) -> bool:
-    """A warm worker blocks reading its job from stdin; its kernel wait channel says so."""
+    """A warm worker blocks reading its job (a pipe, or its socket); its kernel wait channel says so."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         wchan = Path(f"/proc/{pid}/wchan").read_text()
     except OSError:
         return True  # cannot tell (not Linux): assume warm after the pause below
-    return stat.split()[2] == "S" and wchan in ("pipe_read", "pipe_wait", "wait_woken", "do_select", "anon_pipe_read")
+    return stat.split()[2] == "S" and wchan in ("pipe_read", "pipe_wait", "wait_woken", "do_select", "anon_pipe_read",
+                                                   "unix_stream_read_generic", "unix_stream_data_wait")
 
 
 def watch_latency(name: str, contents: list[str], saves: int, pause: float) -> tuple[list[float], list[float], list[str]]:
