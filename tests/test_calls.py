@@ -87,3 +87,15 @@ def test_the_biggest_call_still_fits_in_a_record_with_the_longest_message():
     message = "m" * R.MAX_TEXT_CHARS
     record = R.CheckRecord("test_x", "t" * 500, R.Outcome.FAILED, 0.1, R.Problem(R.ProblemKind.CHECK, message), {}, call)
     assert len(R.record_line(record, "T" * 64)) < R.MAX_RECORD_CHARS
+
+
+def test_a_snapshot_is_taken_before_the_call_and_encoded_like_the_values():
+    x, g = np.arange(4.0), np.random.default_rng(3)
+    args = calls.snapshot((x, [x, 2], {"rng": g}))
+    x[:] = -1  # the learner's code changes its argument in place
+    g.standard_normal(10)
+    name, (y, pair, options), _ = calls.decode(json.loads(json.dumps(calls.encode("f", args, {}))))
+    assert np.array_equal(y, [0.0, 1.0, 2.0, 3.0]) and np.array_equal(pair[0], y)  # as it was at the call
+    assert np.array_equal(options["rng"].standard_normal(3), np.random.default_rng(3).standard_normal(3))
+    with pytest.raises(calls.NotPlain):
+        calls.snapshot((np.zeros(calls.MAX_ELEMENTS + 1),))

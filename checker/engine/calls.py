@@ -36,6 +36,32 @@ def encode(function: str, args: tuple, kwargs: dict) -> dict | None:
     return data if len(json.dumps(data)) <= MAX_CHARS else None
 
 
+def snapshot(value: Any, budget: list[int] | None = None, depth: int = 0) -> Any:
+    """`value` as it is now, cheaply (arrays copied, containers rebuilt), for `encode` later if the check fails.
+
+    A check may call the learner's function hundreds of times (numeric gradients); encoding happens only for
+    the failing check's last call.  NotPlain when it cannot be encoded anyway (too big, too deep).
+    """
+    import numpy as np
+
+    budget = [MAX_ELEMENTS] if budget is None else budget
+    if depth > MAX_DEPTH:
+        raise NotPlain("nested too deeply")
+    kind = type(value)
+    if kind is np.ndarray:
+        _spend(budget, value.size)
+        return value.copy()
+    if kind in (list, tuple):
+        _spend(budget, 1)
+        return kind(snapshot(v, budget, depth + 1) for v in value)
+    if kind is dict:
+        _spend(budget, 1)
+        return {k: snapshot(v, budget, depth + 1) for k, v in value.items()}
+    if kind is np.random.Generator:
+        return {"_dlx_rng_state": value.bit_generator.state} if type(value.bit_generator) is np.random.PCG64 else value
+    return value
+
+
 def _key(key: Any) -> str:
     if type(key) is not str:
         raise NotPlain("a keyword that is not text")
@@ -48,6 +74,9 @@ def _encode(value: Any, budget: list[int], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise NotPlain("nested too deeply")
     kind = type(value)
+    if kind is dict and set(value) == {"_dlx_rng_state"}:  # a generator's state taken by `snapshot`
+        _spend(budget, 8)
+        return {"rng": json.loads(json.dumps(value["_dlx_rng_state"]))}
     if value is None or kind in (bool, str):
         _spend(budget, 1 if kind is not str else 1 + len(value) // 16)
         return value

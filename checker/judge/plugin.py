@@ -64,7 +64,7 @@ class DlxPlugin:
                  memory_mb: int | None = None):
         self.target_path = os.path.realpath(target_path)
         self.end = end  # the channel to the learner's code: a JudgeEnd, or a LocalEnd in-process
-        self._last_call: dict | None = None  # the current check's last call of a learner function, encoded
+        self._last_call: tuple | None = None  # the current check's last call of a learner function: (name, args, kwargs)
         if hasattr(end, "on_call"):
             end.on_call = self._note_call
         self.memory_mb = memory_mb
@@ -175,9 +175,10 @@ class DlxPlugin:
         fetched = getattr(self._target, "_fetched", {})
         for name, value in fetched.items():
             if value is target:
-                noted = calls.encode(name, args, kwargs)
-                if noted is not None:
-                    self._last_call = noted
+                try:
+                    self._last_call = (name, calls.snapshot(args), calls.snapshot(kwargs))  # encoded only on failure
+                except calls.NotPlain:
+                    pass
                 return
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
@@ -210,7 +211,7 @@ class DlxPlugin:
             figures = dict(list(take_figures().items())[:R.MAX_FIGURES])
             record = R.CheckRecord(item.name, _title(item), outcome, report.duration, problem, figures)
             if outcome is R.Outcome.FAILED and self._last_call is not None:
-                record.call = self._last_call
+                record.call = calls.encode(*self._last_call)
                 if len(R.record_line(record, self._token)) > R.MAX_RECORD_CHARS // 2:
                     record.call = None  # a long message (escaped text is six times longer): the record comes first
             self._emit(record)
