@@ -54,7 +54,6 @@ C = len(POS_CLASSES)
 EPOCHS, BATCH, LR = 5, 64, 5e-3
 THRESHOLD = 0.78
 TIME_BUDGET = 60.0
-RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN")
 
 NO_MASK_ZERO = ("Likely mistake: the Embedding does not declare id 0 as padding, so the recurrent layer reads the "
                 "zeros as letters and its answer depends on how far the word is padded. Use "
@@ -159,7 +158,8 @@ def _words(seed, lengths):
 # ---------------------------------------------------------------- cheap checks
 
 
-@pytest.mark.parametrize("vocab_size, n_classes, lengths", [(27, 4, (3, 7, 5)), (30, 3, (4,)), (12, 6, (2, 9, 6, 1, 5))],
+@pytest.mark.parametrize("vocab_size, n_classes, lengths",
+                         [(27, 4, (3, 7, 5)), (30, 3, (4,)), (12, 6, (2, 9, 6, 1, 5))],
                          ids=["27-4", "30-3", "12-6"])
 def test_one_answer_per_word(ex, vocab_size, n_classes, lengths):
     """ids (N, T) padded with 0 → probabilities (N, n_classes): one answer per word, for several sizes"""

@@ -21,8 +21,8 @@ reckoned here from its probabilities.  Measured with two maths threads on a
 loaded two-core machine (nice 10): the reference (Embedding 64,
 Bidirectional LSTM 32) gets 0.927-0.934 over seeds 0-2 in about 12 s of CPU;
 a Bidirectional GRU(48) summed over a 32-wide embedding with a TimeDistributed
-output 0.922-0.932 (seeds 1-2), two stacked Bidirectional GRU(24) with a hidden
-Dense 0.930-0.935 (seeds 1-2) (tests/week5/test_reference_seq_tagger.py); the
+output 0.922-0.933, two stacked Bidirectional GRU(24) with a hidden Dense
+0.930-0.935 (seeds 0-2 each) (tests/week5/test_reference_seq_tagger.py); the
 reference without mask_zero 0.930-0.934 (the sample weights keep PAD out of the
 loss: only the padding check catches it); the reference's layer going forwards
 only (LSTM 64) 0.894-0.896 over seeds 0-2, an Embedding with a Dense and no
@@ -187,9 +187,10 @@ def test_outputs_are_probabilities(ex):
     sums = out.sum(axis=-1)
     if np.any(out < -1e-6) or not np.allclose(sums, 1.0, atol=1e-3):
         fail(f"{call}: the outputs for the 3 words of {fmt(x[0, :3])} are not probabilities:\n"
-             f"{fmt(out[:3], precision=3)}\n(sums over the tags {fmt(sums[:3], precision=3)}).\nLikely mistake: the softmax is missing: the last "
-             "layer gives logits. The check trains your model with a loss that takes probabilities "
-             "(\"sparse_categorical_crossentropy\"): use Dense(n_tags, activation=\"softmax\").")
+             f"{fmt(out[:3], precision=3)}\n(sums over the tags {fmt(sums[:3], precision=3)}).\n"
+             "Likely mistake: the softmax is missing: the last layer gives logits. The check trains your model with a "
+             "loss that takes probabilities (\"sparse_categorical_crossentropy\"): use "
+             "Dense(n_tags, activation=\"softmax\").")
 
 
 def test_padding_changes_nothing(ex):
