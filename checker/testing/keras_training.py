@@ -10,7 +10,10 @@ OVERRUN = 1.5  # the judge's own clock fails a fit that ran this many times its 
 
 
 class TimeGuard(keras.callbacks.Callback):
-    """Stops model.fit once it runs past `budget` seconds, or (given `total_batches`) once its pace says it would.
+    """Stops model.fit once it runs past `budget` CPU seconds, or (given `total_batches`) once its pace says it would.
+
+    CPU seconds of the process it lives in (all its threads), not wall-clock seconds: on a busy machine a
+    model that trains fast enough is not stopped because other programs took their turns.
 
     It must live where the model trains: make it with learner_side(TimeGuard, budget, total_batches) and pass the
     proxy in callbacks=[...] (a callback made in the judge would be called across the channel on every batch).
@@ -21,18 +24,18 @@ class TimeGuard(keras.callbacks.Callback):
     def __init__(self, budget: float, total_batches: int | None = None):
         super().__init__()
         self.budget, self.total = float(budget), total_batches
-        self.start = time.perf_counter()
+        self.start = time.process_time()
         self.epoch, self.done, self.seconds, self.first, self.projected, self.stopped = 0, 0, 0.0, 0.0, 0.0, False
 
     def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
+        self.start = time.process_time()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
         self.done += 1
-        self.seconds = time.perf_counter() - self.start
+        self.seconds = time.process_time() - self.start
         if self.done == 1:
             self.first = self.seconds  # includes tracing: not the pace
         elif self.total:
@@ -95,17 +98,19 @@ def guarded_fit(model, x, y, budget: float, total_batches: int | None = None, **
 
     The epochs are shown on the learner's screen while it trains (a `KerasProgress` reporting to the judge).
 
-    `seconds` is measured here, around the call.  state["stopped"] is the guard's verdict, or the judge's own when
-    the fit took more than OVERRUN × budget (a guard that did not stop it is not trusted).
+    `seconds` is measured here, around the call, in CPU seconds of the learner's processes (the kernel's
+    accounting: other programs on a busy machine do not count, the learner's threads and children do).
+    state["stopped"] is the guard's verdict, or the judge's own when the fit took more than OVERRUN × budget
+    (a guard that did not stop it is not trusted).
     """
-    from checker.testing.learner_side import learner_side
+    from checker.testing.learner_side import learner_cpu_time, learner_side
     from checker.testing.progress import ProgressReporter
 
     guard = learner_side(TimeGuard, budget, total_batches)
     shown = learner_side(KerasProgress, ProgressReporter("epoch"))  # the epochs on the learner's screen meanwhile
-    started = time.perf_counter()
+    started = learner_cpu_time()
     history = model.fit(x, y, callbacks=[guard, shown], **fit_kwargs)
-    seconds = time.perf_counter() - started
+    seconds = learner_cpu_time() - started
     told = guard.state()
     told = told if isinstance(told, dict) else {}
 

@@ -48,7 +48,7 @@ def test_a_model_that_does_not_learn_fails_with_the_accuracy_reached(monkeypatch
 
 def test_the_time_guard_stops_training_and_says_so(monkeypatch):
     monkeypatch.setattr(checks, "EPOCHS", 3)
-    with pytest.raises(CheckFailure, match=r"past the 0 s budget during epoch 1 of 3"):
+    with pytest.raises(CheckFailure, match=r"past the budget of 0 s of CPU during epoch 1 of 3"):
         checks.train_and_score(_slow_learner, budget=0.01)
 
 

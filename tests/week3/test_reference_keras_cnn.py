@@ -49,7 +49,7 @@ def test_hard_coded_classes_are_named():
 
 def test_the_time_guard_stops_a_slow_run_with_a_message(monkeypatch):
     monkeypatch.setattr(checks, "TIME_BUDGET", 0.2)
-    with pytest.raises(CheckFailure, match=r"Training was stopped: after \d+ of 395 batches.*budget is 0 s"):
+    with pytest.raises(CheckFailure, match=r"Training was stopped: after \d+ of 395 batches.*budget is 0 s of CPU"):
         checks.train_and_score(sol.build_cnn, seed=0)
 
 

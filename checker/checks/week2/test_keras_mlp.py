@@ -46,7 +46,7 @@ from checker.testing import (
 INPUT_SHAPE, N_CLASSES = (28, 28, 1), 10
 EPOCHS, BATCH = 20, 128
 THRESHOLD = 0.84
-TIME_BUDGET = 30.0  # seconds of model.fit
+TIME_BUDGET = 30.0  # CPU seconds of model.fit (checker.testing.guarded_fit)
 MAX_PARAMS = 2_000_000
 
 DOUBLE_SOFTMAX = (
@@ -213,8 +213,8 @@ def train_and_score(build, seed=0, budget=TIME_BUDGET):
     guard, seconds, history = guarded_fit(model, x_train, y_train, budget, epochs=EPOCHS, batch_size=BATCH, verbose=0)
     if guard["stopped"]:
         fail(
-            f"Training stopped: model.fit ran past the {budget:.0f} s budget during epoch {guard['epoch'] + 1} of "
-            f"{EPOCHS} ({seconds:.1f} s).\n"
+            f"Training stopped: model.fit ran past the budget of {budget:.0f} s of CPU during epoch {guard['epoch'] + 1} of "
+            f"{EPOCHS} ({seconds:.1f} s of CPU).\n"
             f"The model has {model.count_params():,} parameters: use a smaller one (one hidden Dense layer of "
             "a few hundred units trains in a few seconds)."
         )
@@ -236,7 +236,7 @@ def assert_accuracy(build, seed=0):
         fail(
             f"test accuracy {fmt_gap(accuracy, THRESHOLD)} needed.\n"
             f"Your model trained with model.fit for {EPOCHS} epochs, batches of {BATCH}, on the 10 000 training "
-            f"images ({seconds:.1f} s); the training loss went {fmt(losses[0]) if losses else '?'} → "
+            f"images ({seconds:.1f} s of CPU); the training loss went {fmt(losses[0]) if losses else '?'} → "
             f"{fmt(losses[-1]) if losses else '?'}.\n"
             "The reference (Flatten → Dense(256, relu) → Dropout(0.3) → Dense(10), Adam with a learning rate decaying "
             "from 1e-3, from_logits=True) reaches about 0.86. If the loss hardly fell, look at the optimizer and its "

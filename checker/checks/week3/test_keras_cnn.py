@@ -43,7 +43,7 @@ from checker.testing import (
 
 THRESHOLD = 0.82
 EPOCHS, BATCH = 5, 128
-TIME_BUDGET = 60.0  # seconds of training before the guard stops it
+TIME_BUDGET = 60.0  # CPU seconds of training before the guard stops it (checker.testing.guarded_fit)
 MAX_PARAMS = 1_000_000
 CONV_LAYERS = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)
 
@@ -133,9 +133,9 @@ def train_and_score(build, seed: int = 0) -> tuple[float, float]:
                                     epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
     if guard["stopped"]:
         fail(
-            f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s, "
-            f"and at that pace the {EPOCHS} epochs would take about {max(guard['projected'], seconds):.0f} s; "
-            f"the budget is {TIME_BUDGET:.0f} s.\nMake the network smaller: fewer filters, a MaxPooling2D after each "
+            f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s of CPU, "
+            f"and at that pace the {EPOCHS} epochs would take about {max(guard['projected'], seconds):.0f} s of CPU; "
+            f"the budget is {TIME_BUDGET:.0f} s of CPU.\nMake the network smaller: fewer filters, a MaxPooling2D after each "
             "convolution, a smaller Dense layer (the suggested network trains in about 15 s on two CPU cores)."
         )
     scores = np.asarray(judge_side_model(model).predict(x_test, batch_size=500, verbose=0))  # computed here
@@ -175,7 +175,7 @@ def test_test_accuracy(ex):
     report_figure("accuracy", accuracy)
     if accuracy < THRESHOLD:
         fail(
-            f"After {EPOCHS} epochs (batch size {BATCH}, {seconds:.0f} s), test accuracy {fmt_gap(accuracy, THRESHOLD)} "
+            f"After {EPOCHS} epochs (batch size {BATCH}, {seconds:.0f} s of CPU), test accuracy {fmt_gap(accuracy, THRESHOLD)} "
             "needed.\nThe suggested network (two Conv2D+MaxPooling2D blocks with 32 and 64 filters, Dense(128), "
             "Adam with learning rate 1e-3 to 2e-3) reaches about 0.86. Chance is 0.10: near it, look at the "
             "learning rate and the last layer's activation."

@@ -59,7 +59,7 @@ N_CLASSES = len(NEW_CLASSES)
 PER_CLASS, EPOCHS, BATCH = 20, 20, 10
 DRAWS = 3  # label draws averaged over: one draw of 100 images is a noisy yardstick
 MARGIN = 0.02
-TIME_BUDGET = 90.0  # seconds for all the training runs of one check together (both arms, every draw)
+TIME_BUDGET = 90.0  # CPU seconds for all the training runs of one check (both arms, every draw; guarded_fit)
 
 
 # ---------------------------------------------------------------- data and encoder
@@ -343,7 +343,7 @@ def test_transfer_beats_training_from_scratch(ex):
         fail(
             f"On the {N_CLASSES} new classes ({', '.join(NEW_CLASS_NAMES)}) with {PER_CLASS} labelled images each, "
             f"{EPOCHS} epochs (batch size {BATCH}), mean test accuracy over {DRAWS} draws of the labelled images "
-            f"({seconds:.0f} s in all):\n"
+            f"({seconds:.0f} s of CPU in all):\n"
             f"  your transfer model:                       {transfer:.4f}\n"
             f"  the same on a freshly initialised encoder: {scratch:.4f}\n"
             f"The transfer model must be at least {MARGIN} better (it is {transfer - scratch:+.4f}); "

@@ -34,7 +34,7 @@ from checker.testing import (
 IMG = (28, 28, 1)
 CODE = 8  # the training check's code size: small, where a non-linear code pays most
 N_TRAIN, EPOCHS, BATCH, LR = 4000, 5, 64, 2e-3
-TIME_BUDGET = 60.0  # seconds of training before the guard stops it
+TIME_BUDGET = 60.0  # CPU seconds of training before the guard stops it (checker.testing.guarded_fit)
 MAX_PARAMS = 500_000
 ENCODER_CONV = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)
 DECODER_CONV = (keras.layers.Conv2D, keras.layers.Conv2DTranspose, keras.layers.SeparableConv2D)
@@ -188,8 +188,8 @@ def train_and_score(build_autoencoder, seed: int = 0, budget: float = TIME_BUDGE
     guard, seconds, _ = guarded_fit(autoencoder, x_train, x_train, budget, total,
                                     epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
     if guard["stopped"]:
-        fail(f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s, "
-             f"and the budget is {budget:.0f} s.\nMake the networks smaller: fewer filters, strides=2 in the "
+        fail(f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s of CPU, "
+             f"and the budget is {budget:.0f} s of CPU.\nMake the networks smaller: fewer filters, strides=2 in the "
              "convolutions (the suggested networks train in about 15 s on two CPU cores).")
     rebuilt = reconstruct(encoder, decoder, x_test)
     if rebuilt.shape != x_test.shape or not np.all(np.isfinite(rebuilt)):
@@ -205,7 +205,7 @@ def test_beats_pca_with_the_same_code_size(ex, request):
     error, pca, seconds = train_and_score(ex.build_autoencoder)
     if not error < pca:
         fail(
-            f"After {EPOCHS} epochs on {N_TRAIN} images ({seconds:.0f} s), the autoencoder reconstructs the 2 000 "
+            f"After {EPOCHS} epochs on {N_TRAIN} images ({seconds:.0f} s of CPU), the autoencoder reconstructs the 2 000 "
             f"test images with a mean squared error of {error:.4f}; PCA with {CODE} components, fitted on the same "
             f"images, gets {pca:.4f}. The autoencoder must do better.\n"
             "The suggested networks reach about 0.024. If the error is near 0.07 (a mean image), the code carries "

@@ -40,7 +40,7 @@ from checker.testing import (
 
 IMG, CODE, SIGMA = (28, 28, 1), 32, 0.4
 N_TRAIN, EPOCHS, BATCH, LR = 3000, 4, 64, 2e-3
-TIME_BUDGET = 60.0
+TIME_BUDGET = 60.0  # CPU seconds of training (checker.testing.guarded_fit)
 MAX_PARAMS = 500_000
 RATIO = 0.5  # the denoised error must be at most this fraction of the identity's
 
@@ -223,8 +223,8 @@ def train_and_score(build_denoising_autoencoder, seed=0, budget=TIME_BUDGET):
     guard, seconds, _ = guarded_fit(autoencoder, noisy_train, clean_train, budget, total,
                                     epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
     if guard["stopped"]:
-        fail(f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s; "
-             f"the budget is {budget:.0f} s. Make the networks smaller (fewer filters, strides=2).")
+        fail(f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s of CPU; "
+             f"the budget is {budget:.0f} s of CPU. Make the networks smaller (fewer filters, strides=2).")
     encoder, decoder = judge_side_model(encoder, "the encoder"), judge_side_model(decoder, "the decoder")
     codes = np.asarray(encoder.predict(noisy_test, batch_size=500, verbose=0), dtype=np.float32)  # computed here
     denoised = np.asarray(decoder.predict(codes, batch_size=500, verbose=0), dtype=np.float64)
@@ -239,7 +239,7 @@ def test_denoises_better_than_the_identity(ex, request):
     after_cheap_checks(request, "Training takes several seconds, and it needs networks that meet the contract.")
     error, identity, seconds = train_and_score(ex.build_denoising_autoencoder)
     if not error <= RATIO * identity:
-        fail(f"After {EPOCHS} epochs on {N_TRAIN} noisy images ({seconds:.0f} s), the denoised test images are "
+        fail(f"After {EPOCHS} epochs on {N_TRAIN} noisy images ({seconds:.0f} s of CPU), the denoised test images are "
              f"{error:.4f} from the clean ones (mean squared error); the noisy images themselves are {identity:.4f} "
              f"from them. At most {RATIO * identity:.4f} is needed.\nThe suggested networks reach about 0.02. Was the "
              "model trained to reproduce the noisy input instead of the clean image? The check does the training; "

@@ -46,7 +46,7 @@ V = len(VOCAB)
 MAX_LEN = 20
 EPOCHS, BATCH, LR = 4, 64, 1e-2
 THRESHOLD = 2.2  # nats per character on the held-out names
-TIME_BUDGET = 60.0
+TIME_BUDGET = 60.0  # CPU seconds of training (checker.testing.guarded_fit)
 N_SAMPLES, NEW_SHARE = 200, 0.5
 WELL_FORMED = re.compile(r"[a-z]{1,20}")
 
@@ -243,7 +243,7 @@ def train_and_score(build_char_model, seed=0, budget=TIME_BUDGET):
     guard, seconds, _ = guarded_fit(model, x, y, budget, EPOCHS * math.ceil(len(x) / BATCH),
                                     epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
     if guard["stopped"]:
-        fail(f"Training was stopped after {seconds:.0f} s (the budget is {budget:.0f} s): use a smaller model "
+        fail(f"Training was stopped after {seconds:.0f} s of CPU (the budget is {budget:.0f} s of CPU): use a smaller model "
              "(one GRU of 64 units trains in about 15 s on two CPU cores).")
     logits = np.asarray(judge_side_model(model).predict(xv, batch_size=256, verbose=0), dtype=np.float64)  # here
     if logits.shape != (*xv.shape, V) or not np.all(np.isfinite(logits)):
@@ -257,7 +257,7 @@ def test_trained_it_makes_new_well_formed_names(ex, request):
     after_cheap_checks(request, "Training takes several seconds, and it needs a model and a sampler that work.")
     loss, seconds, model = train_and_score(ex.build_char_model)
     if not loss < THRESHOLD:
-        fail(f"After {EPOCHS} epochs ({seconds:.0f} s) the loss on the 516 held-out names is {loss:.3f} nats per "
+        fail(f"After {EPOCHS} epochs ({seconds:.0f} s of CPU) the loss on the 516 held-out names is {loss:.3f} nats per "
              f"character; under {THRESHOLD} is needed (letter pairs alone give about 2.45, the suggested GRU about "
              "2.0).\nAre the outputs logits (no softmax on the last Dense)? Is the recurrent layer wide enough?")
     train = set(_data()[0])

@@ -53,7 +53,7 @@ V = 27  # PAD = 0, "a" = 1 … "z" = 26
 C = len(POS_CLASSES)
 EPOCHS, BATCH, LR = 5, 64, 5e-3
 THRESHOLD = 0.78
-TIME_BUDGET = 60.0
+TIME_BUDGET = 60.0  # CPU seconds of training (checker.testing.guarded_fit)
 
 NO_MASK_ZERO = ("Likely mistake: the Embedding does not declare id 0 as padding, so the recurrent layer reads the "
                 "zeros as letters and its answer depends on how far the word is padded. Use "
@@ -236,8 +236,8 @@ def train_and_score(build_sequence_classifier, seed=0, budget=TIME_BUDGET):
     guard, seconds, _ = guarded_fit(model, x, y, budget, EPOCHS * math.ceil(len(x) / BATCH),
                                     epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
     if guard["stopped"]:
-        fail(f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s, "
-             f"and the budget is {budget:.0f} s.\nUse a smaller model: one LSTM of 64 units over a 32-wide "
+        fail(f"Training was stopped: after {guard['done']} of {guard['total']} batches it had taken {seconds:.0f} s of CPU, "
+             f"and the budget is {budget:.0f} s of CPU.\nUse a smaller model: one LSTM of 64 units over a 32-wide "
              "Embedding trains in about 15 s on two CPU cores.")
     probabilities = np.asarray(model.predict(xt, batch_size=512, verbose=0), dtype=np.float64)
     if probabilities.shape != (len(yt), C) or not np.all(np.isfinite(probabilities)):
@@ -258,7 +258,7 @@ def test_held_out_accuracy(ex, request):
     score, seconds = train_and_score(ex.build_sequence_classifier)
     report_figure("accuracy", score)
     if score < THRESHOLD:
-        fail(f"After {EPOCHS} epochs ({seconds:.0f} s) the test accuracy is {fmt_gap(score, THRESHOLD)} needed "
+        fail(f"After {EPOCHS} epochs ({seconds:.0f} s of CPU) the test accuracy is {fmt_gap(score, THRESHOLD)} needed "
              "(chance is 0.25; the suggested Embedding(32, mask_zero=True) → LSTM(64) → Dense(softmax) gets about "
              "0.82).\nNear 0.25, the model does not look at the letters: is the word really fed to the recurrent "
              "layer? Otherwise try a wider recurrent layer (64 units).")
