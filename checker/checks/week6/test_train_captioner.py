@@ -46,6 +46,7 @@ from checker.testing import (
     learner_cpu_time,
     learner_side,
     on_learner_side,
+    report_figure,
     rng,
     type_name,
 )
@@ -261,16 +262,6 @@ def blind_bleu(seed, epochs=EPOCHS):
     optimizer = keras.optimizers.Adam(LEARNING_RATE)
     reference_fit(decoder, optimizer, np.zeros_like(features), captions, epochs, BATCH, np.random.default_rng(seed))
     return bleu4(test_captions, greedy_captions(decoder, np.zeros_like(test_features)), vocab)
-
-
-def seeing_bleu(seed, epochs=EPOCHS):
-    """BLEU-4 of the reference decoder trained here with the reference loop on the real features."""
-    features, captions = training_rows(seed)
-    _, _, test_features, test_captions, vocab = scene_data()
-    decoder = reference_decoder(len(vocab), features.shape[1], EMBED, HIDDEN, seed, compiled=True)
-    optimizer = keras.optimizers.Adam(LEARNING_RATE)
-    reference_fit(decoder, optimizer, features, captions, epochs, BATCH, np.random.default_rng(seed))
-    return bleu4(test_captions, greedy_captions(decoder, test_features), vocab)
 
 
 # ---------------------------------------------------------------- helpers run where the learner's code runs
@@ -589,6 +580,7 @@ def test_reaches_bleu_on_held_out_scenes(ex, request):
     features, captions = training_rows(0)
     n_batches = math.ceil(len(captions) / BATCH)
     score, seconds, guard = learner_bleu(ex.fit_captioner)
+    report_figure("bleu4", score)
     setting = (f"{EPOCHS} epochs of {len(captions)} captions (one per train scene), batches of {BATCH}, "
                f"Adam({LEARNING_RATE})")
     if guard.stopped:
