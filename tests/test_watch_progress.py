@@ -2,7 +2,6 @@
 changes the verdict (in a real pseudo-terminal, with the watch's event log)."""
 
 import re
-import shutil
 
 import pytest
 
