@@ -751,16 +751,26 @@ import os
 import numpy as np
 with open(os.path.join(os.path.dirname(np.__file__), "_distributor_init_local.py"), "w") as handle:
     handle.write(
-        "import sys, threading, time\n"
-        "def _patch():\n"
-        "    while 'checker.testing.gradients' not in sys.modules:\n"
-        "        time.sleep(0.001)\n"
-        "    time.sleep(0.05)\n"
-        "    import checker.testing as t, checker.testing.asserts as a, checker.testing.gradients as g\n"
-        "    t.assert_close = a.assert_close = g.assert_close = lambda *args, **kwargs: None\n"
-        "    t.gradcheck = g.gradcheck = lambda *args, **kwargs: None\n"
+        "import sys, importlib.abc, importlib.machinery\n"
+        "class _Finder(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name != 'checker.testing':\n"
+        "            return None\n"
+        "        sys.meta_path.remove(self)\n"
+        "        spec = importlib.machinery.PathFinder.find_spec(name, path)\n"
+        "        real = spec.loader\n"
+        "        class _Loader(importlib.abc.Loader):\n"
+        "            def create_module(self, s):\n"
+        "                return real.create_module(s)\n"
+        "            def exec_module(self, module):\n"
+        "                real.exec_module(module)\n"
+        "                import checker.testing.asserts as a, checker.testing.gradients as g\n"
+        "                module.assert_close = a.assert_close = g.assert_close = lambda *args, **kwargs: None\n"
+        "                module.gradcheck = g.gradcheck = lambda *args, **kwargs: None\n"
+        "        spec.loader = _Loader()\n"
+        "        return spec\n"
         "if sys.argv[-1:] == ['checker.judge']:\n"
-        "    threading.Thread(target=_patch, daemon=True).start()\n"
+        "    sys.meta_path.insert(0, _Finder())\n"
     )
 ''' + WRONG
 
@@ -768,7 +778,8 @@ with open(os.path.join(os.path.dirname(np.__file__), "_distributor_init_local.py
 @pytest.mark.xfail(strict=True, reason="cannot be prevented by a runner of the same user: the environment's packages belong to the learner, and code written into them runs in every later check process")
 def test_r3_11_learner_code_cannot_plant_code_inside_an_installed_package(tmp_path):
     """Attack: at import, write numpy/_distributor_init_local.py (numpy imports it if present); in every later
-    judge it disables assert_close and gradcheck once the toolkit is imported.  The next wrong mse passes."""
+    judge an import hook disables assert_close and gradcheck as the toolkit is imported (deterministically: no
+    race with the check).  The next wrong mse passes."""
     import numpy
 
     planted = Path(numpy.__file__).resolve().parent / "_distributor_init_local.py"
