@@ -62,7 +62,7 @@ def test_check_many_runs_training_exercises_alone(monkeypatch):
     overlaps: dict[str, set[str]] = {}
     lock = threading.Lock()
 
-    def fake_check(exercise, target=None, process=None):
+    def fake_check(exercise, target=None, process=None, on_progress=None):
         with lock:
             running.add(exercise.name)
             for name in running:
