@@ -75,7 +75,7 @@ class KeyReader:
         self._stop.set()
         if self._saved_mode is not None:
             try:
-                termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved_mode)
+                termios.tcsetattr(self.stream.fileno(), termios.TCSANOW, self._saved_mode)
             except (termios.error, ValueError, OSError):
                 pass
             self._saved_mode = None
