@@ -155,3 +155,24 @@ def test_run_morphing_draws_after_a_pass_and_no_pictures_turns_it_off(workspace)
 def test_show_refuses_an_exercise_without_pictures(workspace):
     result = CliRunner().invoke(cli, ["-C", str(workspace.root), "show", "mse"])
     assert result.exit_code != 0 and "has no pictures" in result.output
+
+
+def test_quitting_kills_a_drawing_in_flight(tmp_path, reaper):
+    """watch quits (or dlx exits) while the learner's code draws: the pictures process dies with it."""
+    import threading
+    import time
+
+    from checker.engine import pictures
+
+    target = _write(tmp_path, "while True:\n    pass\n")
+    failed = []
+    thread = threading.Thread(target=lambda: failed.append(pytest.raises(PicturesFailed, make_pictures, target, "morphing")))
+    thread.start()
+    deadline = time.time() + 30
+    while not pictures._LIVE and time.time() < deadline:
+        time.sleep(0.05)
+    (child,) = list(pictures._LIVE)
+    pictures.kill_all()
+    assert child.wait(timeout=5) is not None  # gone at once, not after the 300-s limit
+    thread.join(timeout=10)
+    assert not thread.is_alive() and failed

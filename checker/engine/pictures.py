@@ -28,6 +28,15 @@ MAX_IMAGES = 64  # per row: a picture, not a data dump
 SAID_TAIL = 2000  # characters of the process's output kept for the message
 
 
+_LIVE: set[subprocess.Popen] = set()  # pictures processes running now (watch draws in a thread)
+
+
+def kill_all() -> None:
+    """Kill every pictures process still running (watch quits, dlx exits): none outlives dlx."""
+    for child in list(_LIVE):
+        _kill_group(child)
+
+
 class PicturesFailed(Exception):
     """The learner's code could not make the pictures; the message says what it printed last."""
 
@@ -57,6 +66,8 @@ def make_pictures(target: Path, exercise: str, should_stop: Callable[[], bool] =
             child = reaper.spawn([sys.executable, "-I", "-m", "checker.training.pictures", str(target), exercise, str(out)],
                                  env=env, cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                  start_new_session=True)
+        reaper.on_exit(kill_all)
+        _LIVE.add(child)
         deadline = time.monotonic() + time_limit
         try:
             while child.poll() is None:
@@ -67,6 +78,7 @@ def make_pictures(target: Path, exercise: str, should_stop: Callable[[], bool] =
                 time.sleep(0.05)
         finally:
             _kill_group(child)
+            _LIVE.discard(child)
             reaper.forget(child.pid)
         if child.returncode != 0 or not out.is_file():
             raise PicturesFailed(f"Your code could not make the pictures:\n{_tail(said)}")

@@ -52,8 +52,9 @@ def is_subreaper() -> bool:
 
 
 def on_exit(cleanup: Callable[[], None]) -> None:
-    """Run `cleanup` at exit (before leftovers are killed), once the reaper is installed."""
-    _AT_EXIT.append(cleanup)
+    """Run `cleanup` at exit (before leftovers are killed), once the reaper is installed; once however often asked."""
+    if cleanup not in _AT_EXIT:
+        _AT_EXIT.append(cleanup)
 
 
 def _cleanup_at_exit() -> None:

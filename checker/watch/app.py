@@ -146,6 +146,9 @@ class WatchApp:
             self.running = None
         self.spare.kill()
         supervisor.kill_all()
+        from checker.engine import pictures
+
+        pictures.kill_all()  # a drawing of the learner's code in flight
 
     def _loop(self) -> None:
         while not self.quitting:
