@@ -46,3 +46,12 @@ def reaper():
     yield installed
     engine_reaper.kill_leftovers()
     engine_reaper.uninstall()
+
+
+def as_a_shell_starts_it() -> None:
+    """preexec_fn for a dlx started by a test that then presses Ctrl-C: SIGINT handled by default and not
+    blocked, as a shell starts a program, whatever the test process inherited or earlier tests left."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -23,6 +23,7 @@ import pytest
 
 from checker.course import workspace as ws
 from tests.helpers import REPO
+from tests.conftest import as_a_shell_starts_it
 
 pytestmark = pytest.mark.slow
 DLX = [sys.executable, "-m", "checker"]
@@ -119,7 +120,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_from_it(course):
     # seconds later, an idle machine had once finished all three epochs).
     process = subprocess.Popen([*DLX, "-C", str(course), "train", "captioner", "--solutions", "--scenes", "300",
                                 "--epochs", "3", "--batch-size", "16"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, env={**os.environ, "NO_COLOR": "1"})
+                               text=True, env={**os.environ, "NO_COLOR": "1"}, preexec_fn=as_a_shell_starts_it)
     seen = []
     deadline = time.time() + 300
     for line in process.stdout:

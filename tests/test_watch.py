@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import pid_alive
+from tests.conftest import as_a_shell_starts_it, pid_alive
 from tests.helpers import CATALOG, EXERCISES, SOLUTIONS, keep_only
 
 pexpect = pytest.importorskip("pexpect", reason="watch tests need a POSIX pseudo-terminal")
@@ -27,7 +27,8 @@ class Watch:
         self.log_path = workspace.root / "events.jsonl"
         env = dict(os.environ, DLX_EVENT_LOG=str(self.log_path), NO_COLOR="1", COLUMNS="100", LINES="60")
         self.child = pexpect.spawn(
-            sys.executable, ["-m", "checker", "watch", *args], cwd=str(workspace.root), env=env, encoding="utf-8", timeout=20, dimensions=(60, 100)
+            sys.executable, ["-m", "checker", "watch", *args], cwd=str(workspace.root), env=env, encoding="utf-8", timeout=20, dimensions=(60, 100),
+            preexec_fn=as_a_shell_starts_it,
         )
         self.screen = ""
 
