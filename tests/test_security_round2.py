@@ -489,15 +489,21 @@ _watch()
 def test_r2_9_learner_code_cannot_hijack_another_runs_judge(tmp_path):
     """Attack: during a run (as under `dlx verify --jobs 2`), open the pipes of the next judge through /proc in
     the instant before it becomes non-dumpable; answer "ready" for it, read its token, forge its report."""
+    other, said = wrong_mse_beside_an_attack(HIJACK_THE_NEXT_JUDGE, tmp_path)
+    assert other.status == V.FAILED, f"a wrong mse {other.status.value} while another run's learner code ran ({said})"
+
+
+def wrong_mse_beside_an_attack(attack: str, tmp_path):
+    """(verdict, what the attack wrote) of a wrong mse run while `attack` runs in another run (as under
+    `dlx verify --jobs 2`).  The attack gets DLX (dlx's pid) and WATCHING (a file it creates once it watches)."""
     import threading
 
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
     second.mkdir()
     watching = first / "watching"
-    source = f"DLX = {os.getpid()}\nWATCHING = {str(watching)!r}\n" + HIJACK_THE_NEXT_JUDGE
-    box: dict = {}
-    attacker = threading.Thread(target=lambda: box.setdefault("verdict", run_source("mse", source, first)), daemon=True)
+    source = f"DLX = {os.getpid()}\nWATCHING = {str(watching)!r}\n" + attack
+    attacker = threading.Thread(target=lambda: run_source("mse", source, first), daemon=True)
     attacker.start()
     try:
         deadline = time.monotonic() + 30
@@ -507,8 +513,7 @@ def test_r2_9_learner_code_cannot_hijack_another_runs_judge(tmp_path):
         other = run_source("mse", "import numpy as np\n" + WRONG, second)  # wrong code, in another run
     finally:
         attacker.join(30)
-    assert other.status == V.FAILED, f"a wrong mse {other.status.value} while another run's learner code ran " \
-        f"({watching.read_text()[:200]})"
+    return other, watching.read_text()[:200]
 
 
 # --------------------------------------------------------------------------- R2-10. memory in no address space

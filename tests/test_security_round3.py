@@ -21,7 +21,7 @@ from checker.engine.records import Status as V
 from tests.conftest import pid_alive
 from tests.helpers import run_source
 from tests.test_security import WRONG
-from tests.test_security_round2 import _LOOPS, _speed_check
+from tests.test_security_round2 import _LOOPS, _speed_check, wrong_mse_beside_an_attack
 
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the attacks use Linux clone and /proc"),
@@ -431,28 +431,10 @@ def test_r3_6_learner_code_cannot_take_another_judges_sockets(tmp_path):
     """Attack: during a run (as under `dlx verify --jobs 2`), SIGSTOP the next judge dlx starts while it is
     still dumpable, copy its job, ready and report sockets with pidfd_getfd, hide them by making the learner's
     process non-dumpable, answer "ready", read the token and forge the other run's report."""
-    import threading
-
     if not hasattr(os, "pidfd_open"):
         pytest.skip("no pidfd_open in this Python")
-    first, second = tmp_path / "a", tmp_path / "b"
-    first.mkdir()
-    second.mkdir()
-    watching = first / "watching"
-    source = f"DLX = {os.getpid()}\nWATCHING = {str(watching)!r}\n" + HIJACK_WITH_PIDFD_GETFD
-    box: dict = {}
-    attacker = threading.Thread(target=lambda: box.setdefault("verdict", run_source("mse", source, first)), daemon=True)
-    attacker.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not watching.exists() and attacker.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert watching.exists(), "the attacking run did not start"
-        other = run_source("mse", "import numpy as np\n" + WRONG, second)  # wrong code, in another run
-    finally:
-        attacker.join(30)
-    assert other.status == V.FAILED, f"a wrong mse {other.status.value} while another run's learner code ran " \
-        f"({watching.read_text()[:200]})"
+    other, said = wrong_mse_beside_an_attack(HIJACK_WITH_PIDFD_GETFD, tmp_path)
+    assert other.status == V.FAILED, f"a wrong mse {other.status.value} while another run's learner code ran ({said})"
 
 
 # --------------------------------------------------------------------------- R3-7. the primitives themselves
