@@ -48,6 +48,34 @@ def reaper():
     engine_reaper.uninstall()
 
 
+def signal_state(pid: int) -> str:
+    """How each thread of `pid` treats SIGINT (bit 2 of the /proc masks): for a Ctrl-C test's failure message."""
+    lines = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            fields = dict(line.split(":\t", 1) for line in (task / "status").read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        masks = {name: int(fields.get(name, "0"), 16) >> 1 & 1 for name in ("SigBlk", "SigIgn", "SigCgt")}
+        lines.append(f"thread {task.name} ({fields.get('Name', '?')}, {fields.get('State', '?')}): SIGINT "
+                     + " ".join(f"{name}={bit}" for name, bit in masks.items()))
+    return "\n".join(lines) or f"process {pid} is gone"
+
+
+@pytest.fixture(autouse=True)
+def _sigint_left_as_found():
+    """No test may leave this test process ignoring or blocking SIGINT: every process it starts later inherits that."""
+    import signal
+
+    before = (signal.getsignal(signal.SIGINT), signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    yield
+    after = (signal.getsignal(signal.SIGINT), signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    if after != before:
+        signal.signal(signal.SIGINT, before[0])
+        signal.pthread_sigmask(signal.SIG_UNBLOCK if not before[1] else signal.SIG_BLOCK, {signal.SIGINT})
+        pytest.fail(f"this test left SIGINT changed in the test process: (handler, blocked) {before} -> {after}")
+
+
 def as_a_shell_starts_it() -> None:
     """preexec_fn for a dlx started by a test that then presses Ctrl-C: SIGINT handled by default and not
     blocked, as a shell starts a program, whatever the test process inherited or earlier tests left."""

@@ -23,7 +23,7 @@ import pytest
 
 from checker.course import workspace as ws
 from tests.helpers import REPO
-from tests.conftest import as_a_shell_starts_it
+from tests.conftest import as_a_shell_starts_it, signal_state
 
 pytestmark = pytest.mark.slow
 DLX = [sys.executable, "-m", "checker"]
@@ -129,10 +129,11 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues_from_it(course):
         if "training" in line or time.time() > deadline:
             break
     time.sleep(0.5)  # the run has its Ctrl-C handler before it says "training"
+    state = signal_state(process.pid)
     process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=300)
     text = "".join(seen) + out
-    assert process.returncode == 130, text[-3000:]
+    assert process.returncode == 130, f"{state}\n{''.join(seen)}\n...\n{text[-2000:]}"
     assert "checkpoint saved" in text and "--resume" in text
     assert list((folder(course) / "checkpoints").glob("ckpt-*.index"))
     again = dlx(course, "train", "captioner", "--solutions", "--scenes", "300", "--epochs", "3", "--batch-size", "16",

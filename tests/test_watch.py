@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import as_a_shell_starts_it, pid_alive
+from tests.conftest import as_a_shell_starts_it, pid_alive, signal_state
 from tests.helpers import CATALOG, EXERCISES, SOLUTIONS, keep_only
 
 pexpect = pytest.importorskip("pexpect", reason="watch tests need a POSIX pseudo-terminal")
@@ -282,8 +282,12 @@ def test_ctrl_c_during_a_check_leaves_no_process(workspace, watch):
     session.wait_for(lambda e: e["event"] == "run_start")
     time.sleep(1.0)  # the check is inside the learner's time.sleep now
     assert _marked_processes(session.child.pid)  # the judge and its sandbox are running
+    state = signal_state(session.child.pid)
     session.child.sendintr()
-    session.child.expect(pexpect.EOF, timeout=15)
+    try:
+        session.child.expect(pexpect.EOF, timeout=15)
+    except pexpect.TIMEOUT:
+        pytest.fail(f"watch did not end on Ctrl-C; before it was pressed:\n{state}\nnow:\n{signal_state(session.child.pid)}")
     time.sleep(0.3)
     assert _marked_processes(session.child.pid) == []
 
