@@ -305,42 +305,53 @@ class Trainer:
         return [float(h) for h in history]
 
     def _distributed(self, loss_fn: Callable, epochs: int, rng: np.random.Generator, on_batch: Callable) -> list:
-        """Keras' own distributed loop (`model.fit` under the strategy) with the learner's decoder and masked loss.
+        """The strategy's own loop: each replica runs the learner's decoder and masked loss on its share of the batch.
 
         The learner's `caption_train_step` returns a Python float, which a replica
-        cannot; Keras splits each global batch over the replicas and sums their
-        gradients itself, so the loss goes in unscaled.
+        cannot, so the step is written here with the learner's pieces. Each
+        replica's loss is divided by the number of replicas; the optimizer sums
+        the gradients over them (and over the workers of a multi-worker cluster).
+        Every worker draws the same order from the same seed and reads its shard
+        of each global batch. (Keras' `fit` fails under MultiWorkerMirroredStrategy
+        on this decoder: a PerReplica value reaches a layer.)
         """
-        import keras
-
-        masked = self.code.functions["masked_caption_loss"]
-        config = self.config
-        n = len(self.captions)
-        n_batches = -(-n // config.batch_size)
-        with self.strategy.scope():
-            self.decoder.compile(optimizer=self.optimizer, loss=lambda targets, logits: masked(logits, targets, 0))
-
-        class Progress(keras.callbacks.Callback):
-            def __init__(self):
-                super().__init__()
-                self.epoch = 0
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.epoch = epoch
-
-            def on_train_batch_end(self, batch, logs=None):
-                on_batch(self.epoch, batch, n_batches, float((logs or {}).get("loss", 0.0)))
-
         import tensorflow as tf
 
-        order = rng.permutation(n)
-        inputs = (self.features[order], self.captions[order, :-1].astype(np.int32))
-        dataset = tf.data.Dataset.from_tensor_slices((inputs, self.captions[order, 1:].astype(np.int32)))
-        dataset = dataset.shuffle(n, seed=config.seed).batch(config.batch_size)
+        config, strategy, decoder, optimizer = self.config, self.strategy, self.decoder, self.optimizer
+        replicas = strategy.num_replicas_in_sync
+        n = len(self.captions)
+        n_batches = -(-n // config.batch_size)
+
+        def replica_step(features, inputs, targets):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(decoder((features, inputs), training=True), targets, 0)
+                share = loss / replicas
+            gradients = tape.gradient(share, decoder.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, decoder.trainable_variables))
+            return loss
+
+        @tf.function
+        def step(batch):
+            (features, inputs), targets = batch
+            losses = strategy.run(replica_step, args=(features, inputs, targets))
+            return strategy.reduce(tf.distribute.ReduceOp.MEAN, losses, axis=None)
+
+        with strategy.scope():  # the optimizer's slots are made here, not inside the traced step
+            optimizer.build(decoder.trainable_variables)
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        history = self.decoder.fit(dataset.with_options(options), epochs=epochs, verbose=0, callbacks=[Progress()])
-        return [float(v) for v in history.history.get("loss", [])]
+        history = []
+        for epoch in range(epochs):
+            order = rng.permutation(n)
+            inputs = (self.features[order], self.captions[order, :-1].astype(np.int32))
+            dataset = tf.data.Dataset.from_tensor_slices((inputs, self.captions[order, 1:].astype(np.int32)))
+            dataset = dataset.batch(config.batch_size).with_options(options)
+            losses = []
+            for batch, values in enumerate(strategy.experimental_distribute_dataset(dataset)):
+                losses.append(float(step(values)))
+                on_batch(epoch, batch, n_batches, losses[-1])
+            history.append(float(np.mean(losses)))
+        return history
 
     # ------------------------------------------------------------ after training
     def save(self) -> Path:
