@@ -157,6 +157,14 @@ def test_the_plain_line_and_the_time_left():
     assert progress_block(long, 60).plain.splitlines()[0] == "  each optimizer reaches ≥ 95% test… [sgd_momentum]"
 
 
+def test_once_every_epoch_is_done_the_line_says_the_check_goes_on():
+    """The last epoch's line stays until the verdict: it must not read as a run about to end in "~0 s"."""
+    done = _progress(step=20, remaining=0.0)
+    assert plain_progress_line("keras_mlp", done) == \
+        "keras_mlp: trained: epoch 20/20 · loss 0.410 · accuracy 0.81 · checking the result…"
+    assert progress_text(_progress(step=19.5, remaining=0.6)).plain.startswith("training: epoch 20/20")
+
+
 # ---------------------------------------------------------------- through the engine
 
 # Generous timeouts: these tests are about what is shown, and the machine running them may be loaded.

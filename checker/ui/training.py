@@ -60,12 +60,16 @@ def _bar(record: CheckProgress, width: int = BAR_WIDTH) -> str:
 def progress_text(record: CheckProgress, width: int | None = None, bar: bool = True) -> Text:
     """`training: epoch 3/5 ━━━━━━╌╌╌╌╌╌ · loss 0.412 · accuracy 0.81 · ~40 s left`, fitted to `width`.
 
+    Once every unit is done it reads `trained: epoch 5/5 ━━━… · checking the result…`: the check
+    goes on (it scores the model) and the line must not promise a verdict it has not reached.
+
     What does not fit goes, least useful first: the bar, the figures (from the last), the time left.
     """
     figures = [_figure(sanitize(name), value) for name, value in list(record.figures.items())[:4]]
-    left = time_left(record.remaining)
+    finished = record.total > 0 and record.step >= record.total  # the check now scores what it trained
+    left = "checking the result…" if finished else time_left(record.remaining)
     bar_text = _bar(record) if bar else ""
-    head = f"training: {progress_count(record)}"
+    head = f"{'trained' if finished else 'training'}: {progress_count(record)}"
 
     def assemble(figs: list[str], with_bar: bool, with_left: bool) -> list[tuple[str, str]]:
         parts = [(head, "cyan")]
