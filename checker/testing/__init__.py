@@ -11,7 +11,7 @@ the learner's code runs), `data` (the shipped data, cheap checks first),
 `optimizers` (optimizer trajectories), `figures` (what a check measured,
 reported beside its verdict), `progress` (how far a long check has come,
 shown while it runs), `keras_training` (training a learner's Keras model under
-a time guard; rebuilding it in the judge to score it).  Import cost matters --
+a time guard; describing its layers; rebuilding it in the judge to score it).  Import cost matters --
 this package is loaded for every check run -- so the Keras helpers are imported
 on first use only, and numpy checks never pay for TensorFlow.
 """
@@ -61,6 +61,7 @@ _LAZY = {  # imported on first use: these import keras
     "loss_from_logits": "checker.testing.keras_training",
     "check_loss_fits_outputs": "checker.testing.keras_training",
     "judge_side_model": "checker.testing.keras_training",
+    "layer_flags": "checker.testing.keras_training",
 }
 
 __all__ = [

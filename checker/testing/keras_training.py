@@ -176,6 +176,38 @@ def check_loss_fits_outputs(model, input_shape: tuple, n_classes: int, part: str
         )
 
 
+# --------------------------------------------------------------------------- describing the learner's model
+
+
+def layer_flags(model) -> list[dict]:
+    """Every layer, nested ones and a Bidirectional's two halves included, as plain data.
+
+    Run where the model lives (learner_side(layer_flags, model)): each layer's class name, whether it is
+    one half of a Bidirectional layer, and the flags the sequence checks' messages talk about.
+    """
+    out = []
+    for layer, inside in _all_layers(model, False):
+        try:
+            config = layer.get_config()
+        except Exception:  # noqa: BLE001 - a layer that cannot describe itself is described by its class only
+            config = {}
+        info = {"class": type(layer).__name__, "in_bidirectional": inside}
+        for key in ("mask_zero", "return_sequences", "go_backwards"):
+            if isinstance(config.get(key), bool):
+                info[key] = config[key]
+        out.append(info)
+    return out
+
+
+def _all_layers(model, inside: bool):
+    for layer in getattr(model, "layers", []) or []:
+        yield layer, inside
+        for half in ("forward_layer", "backward_layer"):  # Bidirectional
+            if getattr(layer, half, None) is not None:
+                yield getattr(layer, half), True
+        yield from _all_layers(layer, inside)
+
+
 # --------------------------------------------------------------------------- scoring in the judge
 
 

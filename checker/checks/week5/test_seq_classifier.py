@@ -7,7 +7,7 @@ recurrent layer with return_sequences=True), the n_classes argument used,
 probabilities out (a missing softmax), and padding that changes nothing: the
 same words give the same answer padded to their own length, to the batch's
 and to 11 steps more, which only a model that skips padded steps does.  The
-layers are described by a helper of this file run on the learner's side
+layers are described by checker.testing's `layer_flags`, run on the learner's side
 (class names and flags, plain data), only to say WHICH mistake broke the
 padding: no mask_zero, a Masking layer on embeddings, or a mask lost on the
 way.
@@ -41,6 +41,7 @@ from checker.testing import (
     fmt,
     fmt_gap,
     guarded_fit,
+    layer_flags,
     learner_isinstance,
     learner_side,
     report_figure,
@@ -67,31 +68,6 @@ MASK_LOST = ("The Embedding has mask_zero=True, but the mask is lost on the way:
 
 
 # ---------------------------------------------------------------- the learner's side
-
-
-def _all_layers(model):
-    for layer in getattr(model, "layers", []) or []:
-        yield layer
-        for inner in ("forward_layer", "backward_layer"):  # Bidirectional
-            if getattr(layer, inner, None) is not None:
-                yield getattr(layer, inner)
-        yield from _all_layers(layer)
-
-
-def describe(model):
-    """Every layer as plain data (run where the model lives): class name and the flags the messages talk about."""
-    out = []
-    for layer in _all_layers(model):
-        try:
-            config = layer.get_config()
-        except Exception:  # noqa: BLE001 - a layer that cannot describe itself is described by its class only
-            config = {}
-        info = {"class": type(layer).__name__}
-        for key in ("mask_zero", "return_sequences", "go_backwards"):
-            if isinstance(config.get(key), bool):
-                info[key] = config[key]
-        out.append(info)
-    return out
 
 
 def _compiled(model, lr):
@@ -194,7 +170,7 @@ def test_padding_changes_nothing(ex):
     if change.max() <= 1e-5:
         return
     row = int(np.argmax(change))
-    layers = learner_side(describe, model)
+    layers = learner_side(layer_flags, model)
     classes = [info.get("class") for info in layers]
     if any(info.get("mask_zero") for info in layers):
         why = MASK_LOST

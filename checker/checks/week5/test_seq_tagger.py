@@ -9,7 +9,7 @@ real words (the same sentences padded to their own length, to the batch's and
 11 steps more: a backward layer reading unmasked padding fails it), and both
 directions read: the first word's tags change when only the LAST word does (a
 forward-only layer fails that) and the last word's when only the first does.
-The layers are described by a helper of this file run on the learner's side
+The layers are described by checker.testing's `layer_flags`, run on the learner's side
 (class names and flags, plain data), only to say WHICH mistake it is.
 
 Then the model is compiled here (Adam 5e-3, sparse categorical cross-entropy
@@ -48,6 +48,7 @@ from checker.testing import (
     fmt,
     fmt_gap,
     guarded_fit,
+    layer_flags,
     learner_isinstance,
     learner_side,
     report_figure,
@@ -79,32 +80,6 @@ GO_BACKWARDS = ("Likely mistake: a recurrent layer with go_backwards=True on its
 
 
 # ---------------------------------------------------------------- the learner's side
-
-
-def _all_layers(model, inside=False):
-    """(layer, whether it is one half of a Bidirectional layer), for every layer, nested ones too."""
-    for layer in getattr(model, "layers", []) or []:
-        yield layer, inside
-        for half in ("forward_layer", "backward_layer"):  # Bidirectional
-            if getattr(layer, half, None) is not None:
-                yield getattr(layer, half), True
-        yield from _all_layers(layer, inside)
-
-
-def describe(model):
-    """Every layer as plain data (run where the model lives): class name and the flags the messages talk about."""
-    out = []
-    for layer, inside in _all_layers(model):
-        try:
-            config = layer.get_config()
-        except Exception:  # noqa: BLE001 - a layer that cannot describe itself is described by its class only
-            config = {}
-        info = {"class": type(layer).__name__, "in_bidirectional": inside}
-        for key in ("mask_zero", "return_sequences", "go_backwards"):
-            if isinstance(config.get(key), bool):
-                info[key] = config[key]
-        out.append(info)
-    return out
 
 
 def _compiled(model, lr):
@@ -210,7 +185,7 @@ def test_padding_changes_nothing(ex):
     row = int(np.argmax([np.abs(wide - tight)[r][real[r]].max() + np.abs(alone - tight)[r][real[r]].max()
                          for r in range(len(sentences))]))
     n = len(sentences[row])
-    layers = learner_side(describe, model)
+    layers = learner_side(layer_flags, model)
     classes = [info.get("class") for info in layers]
     if any(info.get("go_backwards") and not info["in_bidirectional"] for info in layers):
         why = GO_BACKWARDS
@@ -239,7 +214,7 @@ def test_reads_the_sentence_both_ways(ex):
     sees_after = np.abs(check_tags(model, call, N_TAGS, last)[:, 0] - base[:, 0]).max()
     sees_before = np.abs(check_tags(model, call, N_TAGS, first)[:, -1] - base[:, -1]).max()
     if sees_after < 1e-6:
-        layers = learner_side(describe, model)
+        layers = learner_side(layer_flags, model)
         structure = ("There is no Bidirectional layer: a recurrent layer going forwards gives the tag at step t from "
                      "words 0 … t only." if not any(info.get("class") == "Bidirectional" for info in layers)
                      else "The model has a Bidirectional layer, but its backward half does not reach the output.")
