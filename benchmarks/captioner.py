@@ -46,7 +46,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+from machine import load, tree_rss_mb  # noqa: E402  (benchmarks/machine.py, beside this script)
+
 BEAM = 3
 
 
@@ -63,34 +64,8 @@ def week6_files() -> dict[str, str]:
     return {e.name: e.file for e in info.exercises if e.week == 6}
 
 
-# --------------------------------------------------------------------------- memory of a process tree
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-                tree.setdefault(parent, []).append(int(entry))
-            except (OSError, ValueError, IndexError):
-                pass
-    return tree
-
-
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of `root` and all its descendants, in MiB."""
-    tree, total, todo = _children(), 0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * PAGE_KB
-        except (OSError, ValueError, IndexError):
-            pass
-        todo += tree.get(pid, [])
-    return total / 1024
 
 
 def _read_events(stream, lines: list[dict]) -> None:
@@ -226,8 +201,6 @@ def cli_caption_times(root: Path, image: Path, beam: int, repeat: int) -> list[f
     return times
 
 
-def load() -> str:
-    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def row(label: str, value: str, note: str = "") -> None:

@@ -34,9 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from checker.course import catalog  # noqa: E402
-
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-
+from machine import load, tree_rss_mb  # noqa: E402  (benchmarks/machine.py, beside this script)
 
 KINDS = ("solved", "stubs", "half", "mistakes", "zipped")
 
@@ -127,31 +125,8 @@ def build_class(room: Path, exercises: list[catalog.Exercise], students: int) ->
     return kinds
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-                tree.setdefault(parent, []).append(int(entry))
-            except (OSError, ValueError, IndexError):
-                pass
-    return tree
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of `root` and all its descendants, in MiB."""
-    tree, total, todo = _children(), 0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * PAGE_KB
-        except (OSError, ValueError, IndexError):
-            pass
-        todo += tree.get(pid, [])
-    return total / 1024
 
 
 def grade_once(room: Path, out: Path, only: list[str], jobs: int) -> tuple[float, float, int]:
@@ -191,8 +166,6 @@ def surprises(out: Path, kinds: dict[str, str]) -> str:
     return ", ".join(f"{what} x{n}" for what, n in sorted(odd.items())) or "none"
 
 
-def load() -> str:
-    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def main() -> None:
